@@ -1,0 +1,226 @@
+"""Plain dataclasses for what the appliance reports: the currency between layers.
+
+The parser (``parse.py``) builds these from the reporting API's XML, the simulator generates
+them and serialises them with ``xmlwrite.py``, and destinations store them. Element and attribute
+names follow ``shared/api/CONTRACT.md``; a value the appliance sends as empty or absent is
+``None`` (or an empty list), never a made-up default. Times are UNIX seconds (UTC) as integers.
+
+Anything the parser does not know is kept as ``XmlNode`` trees in ``extra`` so nothing in a
+session is dropped on its way to a destination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class XmlNode:
+    """An element the model has no field for, kept whole (tag is the local name)."""
+
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    children: list[XmlNode] = field(default_factory=list)
+
+
+@dataclass
+class Party:
+    """Who performed an event, or to whom it was directed (``performed_by``/``destination``)."""
+
+    type: str  # "system", "customer" or "representative" as the appliance spells it
+    gsnumber: int | None = None
+    name: str = ""
+
+
+@dataclass
+class FileInfo:
+    filename: str
+    filesize: int | None = None
+
+
+@dataclass
+class SystemInfoCategory:
+    """One ``system_information/category``: column descriptions and data rows.
+
+    ``description`` holds ``(field name, label)`` pairs; each row holds ``(field name, value)``
+    pairs in document order (names may repeat, so these are lists, not dicts).
+    """
+
+    name: str
+    description: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    """One ``session_details/event``."""
+
+    timestamp: int
+    event_type: str
+    performed_by: Party | None = None
+    destination: Party | None = None
+    body: str | None = None  # decoded text, whether it came as body or encoded_body
+    body_encoded: bool = False  # True when the appliance sent it as base64 encoded_body
+    filename: str | None = None
+    filesize: int | None = None
+    files: list[FileInfo] = field(default_factory=list)
+    data: list[tuple[str, str]] = field(default_factory=list)  # data/value[@name][@value]
+    system_information: list[SystemInfoCategory] = field(default_factory=list)
+    extra: list[XmlNode] = field(default_factory=list)
+
+
+@dataclass
+class CustomerInfo:
+    """``customer/info``: what the customer typed in the issue submission form."""
+
+    name: str | None = None
+    company: str | None = None
+    company_code: str | None = None
+    issue: str | None = None
+    details: str | None = None
+
+
+@dataclass
+class Customer:
+    gsnumber: int | None
+    username: str | None = None
+    public_ip: str | None = None
+    private_ip: str | None = None
+    hostname: str | None = None
+    os: str | None = None
+    primary_cust: bool = False
+    rpat_support: bool = False
+    info: CustomerInfo = field(default_factory=CustomerInfo)
+    extra: list[XmlNode] = field(default_factory=list)
+
+
+@dataclass
+class Representative:
+    gsnumber: int | None
+    id: str | None = None  # the rep's user id on the appliance (attribute ``id``)
+    username: str | None = None
+    display_name: str | None = None
+    public_display_name: str | None = None
+    private_display_name: str | None = None
+    display_number: int | None = None
+    public_ip: str | None = None
+    private_ip: str | None = None
+    hostname: str | None = None
+    os: str | None = None
+    session_owner: bool = False
+    primary_rep: bool = False
+    seconds_involved: int | None = None
+    invited: bool | None = None
+    extra: list[XmlNode] = field(default_factory=list)
+
+
+@dataclass
+class Team:
+    id: str | None
+    name: str
+    primary: bool = False
+
+
+@dataclass
+class CustomAttribute:
+    display_name: str
+    code_name: str
+    value: str
+
+
+@dataclass
+class RecordingRef:
+    """A command shell or Show My Screen recording listed in a session (numbered from 0)."""
+
+    instance: int
+    download_url: str | None = None
+    view_url: str | None = None
+
+
+@dataclass
+class Session:
+    """One ``SupportSession`` ``<session>``."""
+
+    lsid: str
+    session_type: str = "support"
+    lseq: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None  # None while in progress or after an abnormal close
+    duration: str | None = None  # HH:MM:SS as the appliance sends it
+    public_site_id: str | None = None
+    public_site_name: str | None = None
+    external_key: str | None = None
+    custom_attributes: list[CustomAttribute] = field(default_factory=list)
+    session_chat_view_url: str | None = None
+    session_chat_download_url: str | None = None
+    session_recording_view_url: str | None = None
+    session_recording_download_url: str | None = None
+    command_shell_recordings: list[RecordingRef] = field(default_factory=list)
+    show_my_screen_recordings: list[RecordingRef] = field(default_factory=list)
+    file_transfer_count: int | None = None
+    file_move_count: int | None = None
+    file_delete_count: int | None = None
+    primary_customer_gsnumber: int | None = None
+    primary_rep_gsnumber: int | None = None
+    primary_rep_id: str | None = None
+    primary_customer_name: str | None = None  # text of primary_customer
+    primary_rep_name: str | None = None  # text of primary_rep
+    customers: list[Customer] = field(default_factory=list)
+    representatives: list[Representative] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    extra: list[XmlNode] = field(default_factory=list)  # surveys and unknown elements
+
+    @property
+    def in_progress(self) -> bool:
+        return self.end_time is None
+
+    @property
+    def has_session_recording(self) -> bool:
+        return self.session_recording_download_url is not None
+
+
+@dataclass
+class Presentation:
+    """One ``PresentationSession`` ``<presentation_session>`` [assumed layout, see CONTRACT.md].
+
+    Presenters are representatives and attendees are customers in the appliance's terms.
+    """
+
+    lsid: str
+    lseq: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+    duration: str | None = None
+    public_site_id: str | None = None
+    public_site_name: str | None = None
+    external_key: str | None = None
+    presentation_recording_download_url: str | None = None
+    presenters: list[Representative] = field(default_factory=list)
+    attendees: list[Customer] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    extra: list[XmlNode] = field(default_factory=list)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.end_time is None
+
+
+@dataclass
+class SessionSummary:
+    """One ``session_summary`` of a ``*Listing`` report."""
+
+    lsid: str
+    has_recording: bool = False
+    external_key: str | None = None
+    attrs: dict[str, str] = field(default_factory=dict)  # every attribute as sent
+
+
+@dataclass
+class ApiInfo:
+    """``get_api_info``: the API version and the appliance's clock."""
+
+    api_version: str
+    timestamp: int
+    extra: dict[str, str] = field(default_factory=dict)

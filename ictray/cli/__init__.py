@@ -1,0 +1,75 @@
+"""The ``ictray`` command line: every operation a dialog offers, scriptable and testable.
+
+Each command group lives in its own module with a ``register(subparsers)`` function that adds
+its parsers and sets ``handler`` (a function ``(args) -> int``). With no command, the desktop
+app starts. Errors a person can act on are printed as one line and mapped to exit codes:
+0 success, 1 an operation failed, 2 a usage or validation error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ictray import __version__
+from ictray.cli import (
+    apitest_cmd,
+    dest_cmd,
+    init_cmd,
+    schedule_cmd,
+    settings_cmd,
+    simulate_cmd,
+    site_cmd,
+)
+from ictray.errors import IctrayError
+
+COMMAND_MODULES = (
+    init_cmd,
+    site_cmd,
+    dest_cmd,
+    schedule_cmd,
+    settings_cmd,
+    apitest_cmd,
+    simulate_cmd,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ictray",
+        description=(
+            "Copy session logs, recordings and site backups from a BeyondTrust Remote Support "
+            "appliance to a folder or an SQL database. With no command, the desktop app starts."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"ictray {__version__}")
+    parser.add_argument(
+        "--settings",
+        metavar="PATH",
+        help="settings file to use (default: $ICTRAY_SETTINGS, else the per-user data folder)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        if args.command is None:
+            parser.print_help()
+            return 0
+        parser.parse_args([args.command, "--help"])
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except IctrayError as error:
+        print(f"ictray: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("ictray: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,92 @@
+"""``ictray settings app|notify``: Application Settings and Notification Settings."""
+
+from __future__ import annotations
+
+import argparse
+
+from ictray.cli.common import (
+    add_secret_arguments,
+    open_from_args,
+    print_fields,
+    print_json,
+    read_secret,
+)
+from ictray.settings import preferences
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    settings = subparsers.add_parser("settings", help="application and notification settings")
+    commands = settings.add_subparsers(dest="settings_command", metavar="AREA", required=True)
+
+    app = commands.add_parser("app", help="show or change Application Settings")
+    app.add_argument("--scheduler", choices=("on", "off"), help="start or stop the scheduler")
+    app.add_argument(
+        "--log-folder",
+        metavar="DIR",
+        help="folder for the IC and Service logs (empty: the default per-user folder)",
+    )
+    app.add_argument(
+        "--log-removal-days",
+        metavar="N",
+        help="delete logs older than N days (empty or 'never': keep them)",
+    )
+    app.add_argument("--json", action="store_true")
+    app.set_defaults(handler=run_app)
+
+    notify = commands.add_parser("notify", help="show or change Notification Settings")
+    state = notify.add_mutually_exclusive_group()
+    state.add_argument("--enable", dest="enabled", action="store_true", default=None)
+    state.add_argument("--disable", dest="enabled", action="store_false")
+    notify.add_argument("--smtp-host", metavar="HOST")
+    notify.add_argument("--smtp-port", metavar="PORT")
+    notify.add_argument("--security", choices=preferences.SECURITY_MODES)
+    notify.add_argument("--user", metavar="NAME", help="SMTP login (empty: no login)")
+    add_secret_arguments(notify, "password", "SMTP password")
+    notify.add_argument("--clear-password", action="store_true")
+    notify.add_argument("--from", dest="sender", metavar="ADDRESS")
+    notify.add_argument("--to", metavar="ADDRESS[,ADDRESS...]", help="recipients")
+    notify.add_argument("--json", action="store_true")
+    notify.set_defaults(handler=run_notify)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {}
+    if args.scheduler is not None:
+        changes["scheduler_enabled"] = args.scheduler == "on"
+    if args.log_folder is not None:
+        changes["log_folder"] = args.log_folder
+    if args.log_removal_days is not None:
+        changes["log_removal_days"] = args.log_removal_days
+    with open_from_args(args, create=bool(changes)) as settings:
+        if changes:
+            preferences.set_app(settings, **changes)  # type: ignore[arg-type]
+        described = preferences.describe_app(settings)
+        print_json(described) if args.json else print_fields(described)
+    return 0
+
+
+def run_notify(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {}
+    for key, attr in (
+        ("enabled", "enabled"),
+        ("host", "smtp_host"),
+        ("port", "smtp_port"),
+        ("security", "security"),
+        ("username", "user"),
+        ("sender", "sender"),
+    ):
+        if getattr(args, attr) is not None:
+            changes[key] = getattr(args, attr)
+    if args.to is not None:
+        changes["recipients"] = [part for part in args.to.split(",") if part.strip()]
+    password = read_secret(args, "password", "SMTP password")
+    if password is not None:
+        changes["password"] = password
+    elif args.clear_password:
+        changes["password"] = None
+    with open_from_args(args, create=bool(changes)) as settings:
+        if changes:
+            preferences.set_notify(settings, **changes)  # type: ignore[arg-type]
+        described = preferences.describe_notify(settings)
+        print_json(described) if args.json else print_fields(described)
+    return 0

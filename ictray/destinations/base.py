@@ -1,0 +1,242 @@
+"""The destination plugin protocol and the registry that finds plugins.
+
+A destination plugin is a class that declares the data types it accepts, the options a person
+sets (with labels and tooltips the dialogs show), validates those options, tests itself, and
+writes session data, presentation data and files (recordings, backups). Plugins register through
+the entry-point group ``ictray.destinations``; the standard ones are also listed here by name so
+a frozen (PyInstaller) build, which has no entry-point metadata, still finds them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import BinaryIO, ClassVar
+
+from ictray.appliance.model import Presentation, Session
+from ictray.datatypes import DataType
+from ictray.errors import IctrayError, ValidationError
+
+ENTRY_POINT_GROUP = "ictray.destinations"
+
+STANDARD_PLUGINS = {
+    "filesystem": "ictray.destinations.filesystem:FileSystemDestination",
+    "sql": "ictray.destinations.sql.plugin:SqlDestination",
+}
+
+
+class DestinationError(IctrayError):
+    """A destination could not be reached or refused a write; the message names it."""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option of a plugin, as the CLI (``--option key=value``) and the dialogs show it.
+
+    ``validate`` turns the typed text into the stored text or raises ``ValueError`` with a
+    message that says what is wrong and how to fix it. ``secret`` options are never stored in
+    the settings file in clear where a credential store exists (see ``split_secrets``).
+    """
+
+    key: str
+    label: str
+    tooltip: str
+    default: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    validate: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """What a file destination needs to name a recording or backup it is about to store."""
+
+    site_host: str
+    data_type: DataType
+    extension: str
+    lsid: str = ""
+    lseq: int | None = None
+    external_key: str | None = None
+    session_type: str = ""
+    instance: int | None = None
+
+
+@dataclass
+class StoredFile:
+    """Where a file landed (``location``), or that it was skipped by conflict handling."""
+
+    location: str
+    skipped: bool = False
+    removed_by_retention: list[str] = field(default_factory=list)
+
+
+class Destination(ABC):
+    """Base class of every destination plugin instance (one configured destination)."""
+
+    plugin_name: ClassVar[str]
+    label: ClassVar[str]
+    accepts: ClassVar[frozenset[DataType]]
+    #: for each data type this plugin cannot store, the reason shown to the user
+    refusals: ClassVar[dict[DataType, str]] = {}
+    options: ClassVar[tuple[OptionSpec, ...]]
+
+    def __init__(self, name: str, options: dict[str, str]) -> None:
+        self.name = name
+        self.config = dict(options)
+
+    # -- options ---------------------------------------------------------------------------
+
+    @classmethod
+    def option_spec(cls, key: str) -> OptionSpec:
+        for spec in cls.options:
+            if spec.key == key:
+                return spec
+        known = ", ".join(spec.key for spec in cls.options)
+        raise ValidationError(
+            key, f"the {cls.label} plugin has no option {key!r}; its options are {known}"
+        )
+
+    @classmethod
+    def validate_options(cls, values: dict[str, str]) -> dict[str, str]:
+        """Return the complete, normalised options, or raise ``ValidationError`` for one field.
+
+        Unknown keys are refused; missing keys take their defaults; required empty ones are
+        refused. Plugins with rules across options override this and call ``super()``.
+        """
+        for key in values:
+            cls.option_spec(key)
+        result: dict[str, str] = {}
+        for spec in cls.options:
+            text = values.get(spec.key, spec.default)
+            text = "" if text is None else str(text).strip()
+            if not text:
+                if spec.required:
+                    raise ValidationError(spec.key, f"{spec.label} is required")
+                result[spec.key] = ""
+                continue
+            if spec.choices and text not in spec.choices:
+                match = [c for c in spec.choices if c.lower() == text.lower()]
+                if not match:
+                    raise ValidationError(
+                        spec.key, f"{text!r} is not one of {', '.join(spec.choices)}"
+                    )
+                text = match[0]
+            if spec.validate is not None:
+                try:
+                    text = spec.validate(text)
+                except ValueError as error:
+                    raise ValidationError(spec.key, str(error)) from None
+            result[spec.key] = text
+        return result
+
+    @classmethod
+    def split_secrets(cls, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Separate what may be stored in clear from secrets (for the credential store).
+
+        The default moves every ``secret`` option out whole; a plugin whose option only
+        contains a secret (a password inside a connection string) overrides this.
+        """
+        public = dict(options)
+        secrets = {
+            spec.key: public.pop(spec.key)
+            for spec in cls.options
+            if spec.secret and public.get(spec.key)
+        }
+        return public, secrets
+
+    @classmethod
+    def join_secrets(cls, public: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
+        """Inverse of ``split_secrets``."""
+        return {**public, **secrets}
+
+    @classmethod
+    def check_data_types(cls, data_types: Sequence[DataType]) -> None:
+        """Refuse data types this plugin cannot store, with the plugin's reason."""
+        for data_type in data_types:
+            if data_type not in cls.accepts:
+                reason = cls.refusals.get(
+                    data_type, f"the {cls.label} plugin cannot store {data_type.label.lower()}"
+                )
+                raise ValidationError("data types", reason)
+
+    # -- work ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def test(self) -> str:
+        """Check the destination is usable (writable, reachable, with the needed rights).
+
+        Returns a one-line description of what was checked; raises ``DestinationError``.
+        """
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Prepare for writing (connect, create the schema); called once per run."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what ``open`` took."""
+
+    def __enter__(self) -> Destination:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def write_sessions(self, site_host: str, sessions: Sequence[Session]) -> list[str]:
+        """Store a batch of support sessions all together or not at all; return locations.
+
+        Writing a session that is already stored (same lsid and site host) replaces it.
+        """
+        raise DestinationError(f"destination {self.name!r} cannot store session data")
+
+    def write_presentations(self, site_host: str, items: Sequence[Presentation]) -> list[str]:
+        raise DestinationError(f"destination {self.name!r} cannot store presentation data")
+
+    def file_writer(self, meta: FileMeta) -> AbstractContextManager[BinaryIO]:
+        """A binary stream for one recording or backup, stored atomically when it closes.
+
+        If the ``with`` block raises, nothing is left behind. After a clean exit,
+        ``last_stored`` tells where the file landed.
+        """
+        raise DestinationError(f"destination {self.name!r} cannot store files")
+
+    last_stored: StoredFile | None = None
+
+
+def _standard_classes() -> dict[str, str]:
+    found = dict(STANDARD_PLUGINS)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found[point.name] = point.value
+    return found
+
+
+def plugin_names() -> list[str]:
+    """Every plugin name known: the standard ones and those installed with pip."""
+    return sorted(_standard_classes())
+
+
+def load_plugin(name: str) -> type[Destination]:
+    """The plugin class registered under ``name``; a clear error when there is none."""
+    target = _standard_classes().get(name)
+    if target is None:
+        raise ValidationError(
+            "plugin",
+            f"no destination plugin named {name!r}; installed: {', '.join(plugin_names())}",
+        )
+    module_name, _, attribute = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise IctrayError(f"destination plugin {name!r} failed to load: {error}") from error
+    if not (isinstance(cls, type) and issubclass(cls, Destination)):
+        raise IctrayError(f"destination plugin {name!r} ({target}) is not a Destination class")
+    return cls
+
+
+def iter_plugins() -> Iterator[type[Destination]]:
+    for name in plugin_names():
+        yield load_plugin(name)

@@ -1,0 +1,144 @@
+"""Adding, changing, listing and removing destinations (plugin instances).
+
+The plugin that owns the options validates them; this module only stores them, keeping secret
+parts (a password in a connection string) in the credential store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from ictray.destinations.base import Destination as Plugin
+from ictray.destinations.base import load_plugin
+from ictray.errors import NotFoundError, ValidationError
+from ictray.settings import validation
+from ictray.settings.models import Destination
+from ictray.settings.sites import KEEP, MASK
+from ictray.settings.store import Settings
+
+
+def get_destination(name: str) -> Destination:
+    dest = Destination.get_or_none(Destination.name == name)
+    if dest is None:
+        known = ", ".join(d.name for d in Destination.select().order_by(Destination.name))
+        raise NotFoundError(
+            f"there is no destination named {name!r} (destinations: {known or 'none yet'})"
+        )
+    return dest
+
+
+def _check_unique(name: str, current: Destination | None = None) -> None:
+    clash = Destination.get_or_none(peewee.fn.lower(Destination.name) == name.lower())
+    if clash is not None and (current is None or clash.id != current.id):
+        raise ValidationError("name", f"a destination named {clash.name!r} already exists")
+
+
+def _store(
+    settings: Settings, dest: Destination, plugin: type[Plugin], options: dict[str, str]
+) -> None:
+    public, secrets = plugin.split_secrets(options)
+    for key in set(dest.secret_keys) - set(secrets):
+        settings.secrets.delete(dest.secret_ref(key))
+    dest.options = public
+    dest.secret_keys = list(secrets)
+    dest.save()
+    for key, value in secrets.items():
+        settings.secrets.set(dest.secret_ref(key), value)
+
+
+def add_destination(
+    settings: Settings, *, name: str, plugin: str, options: dict[str, str]
+) -> Destination:
+    """Validate the options with the plugin and save a new destination."""
+    name = validation.check_name("name", name)
+    _check_unique(name)
+    plugin_class = load_plugin(plugin)
+    full = plugin_class.validate_options(options)
+    with settings.database.atomic():
+        dest = Destination.create(name=name, plugin=plugin)
+        _store(settings, dest, plugin_class, full)
+    return dest
+
+
+def destination_options(settings: Settings, dest: Destination) -> dict[str, str]:
+    """The complete options, secrets included, as the plugin needs them."""
+    secrets = {}
+    for key in dest.secret_keys:
+        value = settings.secrets.get(dest.secret_ref(key))
+        if value is None:
+            raise ValidationError(
+                key,
+                f"destination {dest.name!r} has lost its stored secret for {key}; "
+                "set the option again with `ictray dest edit`",
+            )
+        secrets[key] = value
+    return load_plugin(dest.plugin).join_secrets(dest.options, secrets)
+
+
+def edit_destination(
+    settings: Settings, name: str, *, new_name: str = KEEP, options: dict[str, str] | None = None
+) -> Destination:
+    """Rename and/or change some options; the plugin validates the result as a whole."""
+    dest = get_destination(name)
+    plugin_class = load_plugin(dest.plugin)
+    if new_name is not KEEP:
+        dest.name = validation.check_name("name", new_name)
+        _check_unique(dest.name, dest)
+    merged = {**destination_options(settings, dest), **(options or {})}
+    full = plugin_class.validate_options(merged)
+    with settings.database.atomic():
+        _store(settings, dest, plugin_class, full)
+    return dest
+
+
+def remove_destination(settings: Settings, name: str) -> None:
+    dest = get_destination(name)
+    users = sorted({t.schedule.name for t in dest.transfers})
+    if users:
+        raise ValidationError(
+            "destination",
+            f"destination {dest.name!r} is used by schedule(s) "
+            f"{', '.join(users)}; remove those transfers first",
+        )
+    with settings.database.atomic():
+        keys = dest.secret_keys
+        dest.delete_instance()
+        for key in keys:
+            settings.secrets.delete(dest.secret_ref(key))
+
+
+def open_destination(settings: Settings, dest: Destination) -> Plugin:
+    """A ready-to-use plugin instance for this destination."""
+    return load_plugin(dest.plugin)(dest.name, destination_options(settings, dest))
+
+
+def describe_destination(settings: Settings, dest: Destination) -> dict[str, Any]:
+    plugin_class = load_plugin(dest.plugin)
+    options: dict[str, Any] = dict(dest.options)
+    for key in dest.secret_keys:
+        spec = plugin_class.option_spec(key)
+        options[key] = MASK if spec.secret else f"{options.get(key, '')} (password {MASK})"
+    return {
+        "name": dest.name,
+        "plugin": dest.plugin,
+        "plugin_label": plugin_class.label,
+        "options": options,
+        "secrets_stored": settings.secrets.description if dest.secret_keys else None,
+    }
+
+
+def list_destinations() -> list[Destination]:
+    return list(Destination.select().order_by(Destination.name))
+
+
+def secret_option_keys(plugin: str, options: dict[str, str]) -> set[str]:
+    """Which of these options carry a secret (to refuse secrets typed on a command line)."""
+    plugin_class = load_plugin(plugin)
+    keys = set()
+    for key, value in options.items():
+        _, secrets = plugin_class.split_secrets({key: value})
+        if secrets:
+            keys.add(key)
+    return keys

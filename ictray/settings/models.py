@@ -1,0 +1,183 @@
+"""The settings tables: sites, destinations, schedules and their transfers, application and
+notification settings, per-transfer sync state and run history.
+
+Times are stored as naive UTC datetimes. Secrets are not columns here: they live in the
+credential store (or, where none exists, in ``StoredSecret``), see ``secrets.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import peewee
+
+from ictray.datatypes import DataType
+from ictray.settings.db import BaseModel
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime the settings file stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Meta(BaseModel):
+    """Key/value facts about the file itself: schema version, its id, who created it."""
+
+    key = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+
+class StoredSecret(BaseModel):
+    """Secrets kept in the file itself, only where no OS credential store exists."""
+
+    ref = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+
+class Site(BaseModel):
+    """A BeyondTrust Remote Support site to copy from."""
+
+    name = peewee.CharField(unique=True)
+    host = peewee.CharField()  # name[:port], no scheme, no path
+    client_id = peewee.CharField()
+    ca_bundle = peewee.TextField(null=True)  # a PEM file for a private CA
+    has_backup_password = peewee.BooleanField(default=False)
+    enabled = peewee.BooleanField(default=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    @property
+    def client_secret_ref(self) -> str:
+        return f"site/{self.id}/client_secret"
+
+    @property
+    def backup_password_ref(self) -> str:
+        return f"site/{self.id}/backup_password"
+
+
+class Destination(BaseModel):
+    """A configured instance of a destination plugin with that plugin's own options."""
+
+    name = peewee.CharField(unique=True)
+    plugin = peewee.CharField()
+    options_json = peewee.TextField(default="{}")
+    secret_keys_json = peewee.TextField(default="[]")  # options whose secret is stored apart
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    @property
+    def options(self) -> dict[str, str]:
+        return dict(json.loads(self.options_json))
+
+    @options.setter
+    def options(self, value: dict[str, str]) -> None:
+        self.options_json = json.dumps(value, sort_keys=True)
+
+    @property
+    def secret_keys(self) -> list[str]:
+        return list(json.loads(self.secret_keys_json))
+
+    @secret_keys.setter
+    def secret_keys(self, value: list[str]) -> None:
+        self.secret_keys_json = json.dumps(sorted(value))
+
+    def secret_ref(self, key: str) -> str:
+        return f"destination/{self.id}/{key}"
+
+
+class Schedule(BaseModel):
+    """When a set of transfers runs: every N minutes (1 minute to 7 days), whole days at a time."""
+
+    name = peewee.CharField(unique=True)
+    every_minutes = peewee.IntegerField()
+    at_time = peewee.CharField(null=True)  # "HH:MM" local time, only for whole-day periods
+    enabled = peewee.BooleanField(default=True)
+    last_run = peewee.DateTimeField(null=True)
+    next_run = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class Transfer(BaseModel):
+    """One row of a schedule: copy these data types from a site to a destination."""
+
+    schedule = peewee.ForeignKeyField(Schedule, backref="transfers", on_delete="CASCADE")
+    site = peewee.ForeignKeyField(Site, backref="transfers", on_delete="RESTRICT")
+    destination = peewee.ForeignKeyField(Destination, backref="transfers", on_delete="RESTRICT")
+    data_types_text = peewee.TextField()  # comma-separated DataType values
+    start_from = peewee.DateTimeField(null=True)  # first run copies from here; None: all kept
+
+    @property
+    def data_types(self) -> list[DataType]:
+        return [DataType(value) for value in self.data_types_text.split(",") if value]
+
+    @data_types.setter
+    def data_types(self, value: list[DataType]) -> None:
+        ordered = [t for t in DataType if t in set(value)]
+        self.data_types_text = ",".join(t.value for t in ordered)
+
+
+class AppSettings(BaseModel):
+    """Application Settings: one row."""
+
+    scheduler_enabled = peewee.BooleanField(default=True)
+    log_folder = peewee.TextField(null=True)  # None: the per-user log folder
+    log_removal_days = peewee.IntegerField(null=True)  # None: keep logs forever
+
+
+class NotifySettings(BaseModel):
+    """Notification Settings: e-mail through SMTP whenever an error is logged. One row."""
+
+    enabled = peewee.BooleanField(default=False)
+    smtp_host = peewee.CharField(default="")
+    smtp_port = peewee.IntegerField(default=25)
+    security = peewee.CharField(default="none")  # none | starttls | ssl
+    username = peewee.CharField(default="")
+    has_password = peewee.BooleanField(default=False)
+    sender = peewee.CharField(default="")
+    recipients_text = peewee.TextField(default="")  # comma-separated addresses
+
+    password_ref = "notify/smtp_password"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [part.strip() for part in self.recipients_text.split(",") if part.strip()]
+
+
+class SyncState(BaseModel):
+    """What one transfer has safely stored for one data type, up to when (appliance time)."""
+
+    transfer = peewee.ForeignKeyField(Transfer, backref="sync_states", on_delete="CASCADE")
+    data_type = peewee.CharField()
+    watermark = peewee.BigIntegerField(null=True)  # UNIX seconds, appliance clock
+    details_json = peewee.TextField(default="{}")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("transfer", "data_type"), True),)
+
+
+class RunRecord(BaseModel):
+    """One run of one schedule (or of a single transfer started by hand), with its outcome."""
+
+    schedule = peewee.ForeignKeyField(Schedule, null=True, backref="runs", on_delete="SET NULL")
+    transfer = peewee.ForeignKeyField(Transfer, null=True, backref="runs", on_delete="SET NULL")
+    started_at = peewee.DateTimeField(default=utcnow)
+    ended_at = peewee.DateTimeField(null=True)
+    outcome = peewee.CharField(
+        default="running"
+    )  # running|completed|unreachable|failed|interrupted
+    counts_json = peewee.TextField(default="{}")
+    message = peewee.TextField(default="")
+
+
+ALL_MODELS: list[type[peewee.Model]] = [
+    Meta,
+    StoredSecret,
+    Site,
+    Destination,
+    Schedule,
+    Transfer,
+    AppSettings,
+    NotifySettings,
+    SyncState,
+    RunRecord,
+]

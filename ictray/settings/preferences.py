@@ -1,0 +1,128 @@
+"""Application Settings and Notification Settings: read and change, with the guide's fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ictray.errors import ValidationError
+from ictray.settings import validation
+from ictray.settings.paths import default_log_folder
+from ictray.settings.sites import KEEP, MASK, check_secret
+from ictray.settings.store import Settings
+
+SECURITY_MODES = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+def log_folder(settings: Settings) -> Path:
+    """The folder holding the IC log and the Service log."""
+    configured = settings.app().log_folder
+    return Path(configured) if configured else default_log_folder()
+
+
+def set_app(
+    settings: Settings,
+    *,
+    scheduler_enabled: bool = KEEP,
+    log_folder: str | None = KEEP,
+    log_removal_days: str | int | None = KEEP,
+) -> None:
+    app = settings.app()
+    if scheduler_enabled is not KEEP:
+        app.scheduler_enabled = bool(scheduler_enabled)
+    if log_folder is not KEEP:
+        if log_folder:
+            folder = Path(log_folder).expanduser()
+            if folder.exists() and not folder.is_dir():
+                raise ValidationError("log folder", f"{log_folder} exists and is not a folder")
+            app.log_folder = str(folder.resolve())
+        else:
+            app.log_folder = None
+    if log_removal_days is not KEEP:
+        app.log_removal_days = validation.check_days(log_removal_days, "log removal days")
+    app.save()
+
+
+def describe_app(settings: Settings) -> dict[str, Any]:
+    app = settings.app()
+    return {
+        "scheduler_enabled": app.scheduler_enabled,
+        "log_folder": str(log_folder(settings)),
+        "log_removal_days": app.log_removal_days,
+        "settings_file": str(settings.path),
+    }
+
+
+def set_notify(
+    settings: Settings,
+    *,
+    enabled: bool = KEEP,
+    host: str = KEEP,
+    port: str | int | None = KEEP,
+    security: str = KEEP,
+    username: str = KEEP,
+    password: str | None = KEEP,
+    sender: str = KEEP,
+    recipients: list[str] = KEEP,
+) -> None:
+    """Change notification settings; an enabled configuration must be complete."""
+    notify = settings.notify()
+    if security is not KEEP:
+        mode = (security or "").strip().lower()
+        if mode not in SECURITY_MODES:
+            raise ValidationError(
+                "security", f"{security!r} is not one of {', '.join(SECURITY_MODES)}"
+            )
+        if port is KEEP and notify.smtp_port == DEFAULT_PORTS[notify.security]:
+            notify.smtp_port = DEFAULT_PORTS[mode]
+        notify.security = mode
+    if host is not KEEP:
+        notify.smtp_host = validation.normalise_host(host, "smtp host").host if host else ""
+    if port is not KEEP:
+        notify.smtp_port = validation.check_port(port) if port else DEFAULT_PORTS[notify.security]
+    if username is not KEEP:
+        notify.username = (username or "").strip()
+    if sender is not KEEP:
+        notify.sender = validation.check_email(sender, "from") if sender else ""
+    if recipients is not KEEP:
+        notify.recipients_text = ", ".join(validation.check_email(r, "to") for r in recipients)
+    if enabled is not KEEP:
+        notify.enabled = bool(enabled)
+    secret = None if password in (KEEP, None) else check_secret("smtp password", password)
+    if notify.enabled:
+        for field, value in (
+            ("smtp host", notify.smtp_host),
+            ("from", notify.sender),
+            ("to", notify.recipients_text),
+        ):
+            if not value:
+                raise ValidationError(field, "required when notifications are enabled")
+    with settings.database.atomic():
+        if password is not KEEP:
+            notify.has_password = secret is not None
+        notify.save()
+        if secret is not None:
+            settings.secrets.set(notify.password_ref, secret)
+        elif password is None:
+            settings.secrets.delete(notify.password_ref)
+
+
+def smtp_password(settings: Settings) -> str | None:
+    notify = settings.notify()
+    return settings.secrets.get(notify.password_ref) if notify.has_password else None
+
+
+def describe_notify(settings: Settings) -> dict[str, Any]:
+    notify = settings.notify()
+    return {
+        "enabled": notify.enabled,
+        "smtp_host": notify.smtp_host,
+        "smtp_port": notify.smtp_port,
+        "security": notify.security,
+        "username": notify.username,
+        "password": MASK if notify.has_password else None,
+        "from": notify.sender,
+        "to": notify.recipients,
+        "secrets_stored": settings.secrets.description if notify.has_password else None,
+    }

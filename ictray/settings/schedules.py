@@ -1,0 +1,241 @@
+"""Schedules and their transfers: what to copy from which site to which destination, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import peewee
+
+from ictray.datatypes import DataType
+from ictray.destinations.base import load_plugin
+from ictray.errors import NotFoundError, ValidationError
+from ictray.settings import validation
+from ictray.settings.destinations import get_destination
+from ictray.settings.models import Schedule, Transfer, utcnow
+from ictray.settings.sites import KEEP, get_site
+from ictray.settings.store import Settings
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """One transfer row as typed: site name, destination name, data types."""
+
+    site: str
+    destination: str
+    data_types: tuple[DataType, ...]
+
+
+def parse_transfer(text: str, field: str = "transfer") -> TransferSpec:
+    """``SITE:DEST:TYPE,TYPE`` as given to ``--transfer``."""
+    parts = (text or "").split(":")
+    if len(parts) != 3 or not all(part.strip() for part in parts):
+        raise ValidationError(
+            field,
+            f"{text!r} is not SITE:DESTINATION:TYPE[,TYPE...], "
+            "e.g. main:archive:session_data,session_recordings",
+        )
+    site, dest, types_text = (part.strip() for part in parts)
+    types: list[DataType] = []
+    for name in types_text.split(","):
+        try:
+            data_type = DataType.parse(name)
+        except ValueError as error:
+            raise ValidationError(field, str(error)) from None
+        if data_type not in types:
+            types.append(data_type)
+    return TransferSpec(site, dest, tuple(types))
+
+
+def get_schedule(name: str) -> Schedule:
+    schedule = Schedule.get_or_none(Schedule.name == name)
+    if schedule is None:
+        known = ", ".join(s.name for s in Schedule.select().order_by(Schedule.name))
+        raise NotFoundError(
+            f"there is no schedule named {name!r} (schedules: {known or 'none yet'})"
+        )
+    return schedule
+
+
+def next_run_after(
+    every_minutes: int, at_time: str | None, after: datetime, last_run: datetime | None = None
+) -> datetime:
+    """When a schedule is next due (naive UTC), given the time now and its last run.
+
+    Without a time of day: ``period`` after the last run, or ``after`` itself for a schedule
+    that never ran (it runs at the scheduler's next wake-up). With a time of day (whole-day
+    periods only): that local time, ``period`` days after the last run's day, or the first
+    occurrence after ``after`` when it never ran or a run was missed.
+    """
+    if at_time is None:
+        if last_run is None:
+            return after
+        return max(last_run + timedelta(minutes=every_minutes), after)
+    hour, minute = (int(part) for part in at_time.split(":"))
+    local_after = after.replace(tzinfo=timezone.utc).astimezone()
+
+    def at_local(day: datetime) -> datetime:
+        local = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+    if last_run is not None:
+        local_last = last_run.replace(tzinfo=timezone.utc).astimezone()
+        candidate = at_local(
+            local_last + timedelta(days=every_minutes // validation.MINUTES_PER_DAY)
+        )
+        if candidate >= after:
+            return candidate
+    candidate = at_local(local_after)
+    return candidate if candidate >= after else at_local(local_after + timedelta(days=1))
+
+
+def _check_unique(name: str, current: Schedule | None = None) -> None:
+    clash = Schedule.get_or_none(peewee.fn.lower(Schedule.name) == name.lower())
+    if clash is not None and (current is None or clash.id != current.id):
+        raise ValidationError("name", f"a schedule named {clash.name!r} already exists")
+
+
+def _resolve(specs: list[TransferSpec]) -> list[tuple[Any, Any, tuple[DataType, ...]]]:
+    rows = []
+    seen: set[tuple[int, int]] = set()
+    for spec in specs:
+        site = get_site(spec.site)
+        dest = get_destination(spec.destination)
+        if (site.id, dest.id) in seen:
+            raise ValidationError(
+                "transfer",
+                f"site {site.name!r} to destination {dest.name!r} appears twice; "
+                "put all its data types in one transfer",
+            )
+        seen.add((site.id, dest.id))
+        if not spec.data_types:
+            raise ValidationError("transfer", "choose at least one data type to transfer")
+        try:
+            load_plugin(dest.plugin).check_data_types(spec.data_types)
+        except ValidationError as error:
+            raise ValidationError(
+                "transfer", f"destination {dest.name!r} cannot take this: {error.message}"
+            ) from None
+        rows.append((site, dest, spec.data_types))
+    return rows
+
+
+def _replace_transfers(schedule: Schedule, specs: list[TransferSpec]) -> None:
+    rows = _resolve(specs)
+    existing = {(t.site_id, t.destination_id): t for t in schedule.transfers}
+    keep = set()
+    for site, dest, types in rows:
+        transfer = existing.get((site.id, dest.id))
+        if transfer is None:  # a new pair; existing pairs keep their sync state
+            transfer = Transfer(schedule=schedule, site=site, destination=dest)
+        transfer.data_types = list(types)
+        transfer.save()
+        keep.add(transfer.id)
+    for transfer in existing.values():
+        if transfer.id not in keep:
+            transfer.delete_instance()
+
+
+def add_schedule(
+    settings: Settings,
+    *,
+    name: str,
+    every: str,
+    at: str | None = None,
+    transfers: list[TransferSpec] | None = None,
+    enabled: bool = True,
+) -> Schedule:
+    name = validation.check_name("name", name)
+    _check_unique(name)
+    minutes = validation.parse_period(every)
+    at_time = validation.parse_time_of_day(at or "", minutes)
+    with settings.database.atomic():
+        schedule = Schedule.create(
+            name=name,
+            every_minutes=minutes,
+            at_time=at_time,
+            enabled=enabled,
+            next_run=next_run_after(minutes, at_time, utcnow()),
+        )
+        _replace_transfers(schedule, transfers or [])
+    return schedule
+
+
+def edit_schedule(
+    settings: Settings,
+    name: str,
+    *,
+    new_name: str = KEEP,
+    every: str = KEEP,
+    at: str | None = KEEP,
+    transfers: list[TransferSpec] | None = None,
+    add_transfers: list[TransferSpec] | None = None,
+    enabled: bool = KEEP,
+) -> Schedule:
+    """Change what is given. ``transfers`` replaces all rows; ``add_transfers`` adds rows."""
+    schedule = get_schedule(name)
+    if new_name is not KEEP:
+        schedule.name = validation.check_name("name", new_name)
+        _check_unique(schedule.name, schedule)
+    if every is not KEEP:
+        schedule.every_minutes = validation.parse_period(every)
+    if at is not KEEP:
+        schedule.at_time = validation.parse_time_of_day(at or "", schedule.every_minutes)
+    elif schedule.at_time is not None:
+        validation.parse_time_of_day(schedule.at_time, schedule.every_minutes)
+    if enabled is not KEEP:
+        schedule.enabled = bool(enabled)
+    specs = None
+    if transfers is not None:
+        specs = list(transfers)
+    if add_transfers:
+        current = (
+            specs
+            if specs is not None
+            else [
+                TransferSpec(t.site.name, t.destination.name, tuple(t.data_types))
+                for t in schedule.transfers
+            ]
+        )
+        specs = current + list(add_transfers)
+    with settings.database.atomic():
+        schedule.next_run = next_run_after(
+            schedule.every_minutes, schedule.at_time, utcnow(), schedule.last_run
+        )
+        schedule.save()
+        if specs is not None:
+            _replace_transfers(schedule, specs)
+    return schedule
+
+
+def remove_schedule(settings: Settings, name: str) -> None:
+    schedule = get_schedule(name)
+    with settings.database.atomic():
+        schedule.delete_instance(recursive=False)
+
+
+def describe_schedule(schedule: Schedule) -> dict[str, Any]:
+    def stamp(value: datetime | None) -> str | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+
+    return {
+        "name": schedule.name,
+        "every": validation.format_period(schedule.every_minutes),
+        "at": schedule.at_time,
+        "enabled": schedule.enabled,
+        "last_run": stamp(schedule.last_run),
+        "next_run": stamp(schedule.next_run),
+        "transfers": [
+            {
+                "site": t.site.name,
+                "destination": t.destination.name,
+                "data_types": [d.value for d in t.data_types],
+            }
+            for t in schedule.transfers.order_by(Transfer.id)
+        ],
+    }
+
+
+def list_schedules() -> list[Schedule]:
+    return list(Schedule.select().order_by(Schedule.name))
