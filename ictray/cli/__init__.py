@@ -17,6 +17,8 @@ from ictray.cli import (
     apitest_cmd,
     dest_cmd,
     init_cmd,
+    log_cmd,
+    run_cmd,
     schedule_cmd,
     settings_cmd,
     simulate_cmd,
@@ -30,6 +32,8 @@ COMMAND_MODULES = (
     dest_cmd,
     schedule_cmd,
     settings_cmd,
+    run_cmd,
+    log_cmd,
     apitest_cmd,
     simulate_cmd,
 )

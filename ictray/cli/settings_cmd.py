@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ictray import notify
 from ictray.cli.common import (
     add_secret_arguments,
     open_from_args,
@@ -11,7 +12,7 @@ from ictray.cli.common import (
     print_json,
     read_secret,
 )
-from ictray.settings import preferences
+from ictray.settings import Settings, preferences
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     notify.add_argument("--clear-password", action="store_true")
     notify.add_argument("--from", dest="sender", metavar="ADDRESS")
     notify.add_argument("--to", metavar="ADDRESS[,ADDRESS...]", help="recipients")
+    notify.add_argument(
+        "--send-test", action="store_true", help="send a test message with the (new) settings"
+    )
     notify.add_argument("--json", action="store_true")
     notify.set_defaults(handler=run_notify)
 
@@ -87,6 +91,18 @@ def run_notify(args: argparse.Namespace) -> int:
     with open_from_args(args, create=bool(changes)) as settings:
         if changes:
             preferences.set_notify(settings, **changes)  # type: ignore[arg-type]
+        if args.send_test:
+            send_test_mail(settings)
+            return 0
         described = preferences.describe_notify(settings)
         print_json(described) if args.json else print_fields(described)
     return 0
+
+
+def send_test_mail(settings: Settings) -> None:
+    """*Send Test*: mail the configured recipients now."""
+    config = preferences.smtp_config(settings)
+    notify.send_test(config)
+    print(
+        f"a test message went to {', '.join(config.recipients)} through {config.host}:{config.port}"
+    )

@@ -84,6 +84,10 @@ class Destination(ABC):
     #: for each data type this plugin cannot store, the reason shown to the user
     refusals: ClassVar[dict[DataType, str]] = {}
     options: ClassVar[tuple[OptionSpec, ...]]
+    #: True when writing a stored session again replaces it (SQL): sessions still in progress
+    #: are then stored at once and replaced when they close. File destinations, where a second
+    #: write would make a second file, store a session only once it has closed.
+    replaces_sessions: ClassVar[bool] = False
 
     def __init__(self, name: str, options: dict[str, str]) -> None:
         self.name = name
@@ -200,7 +204,8 @@ class Destination(ABC):
         """A binary stream for one recording or backup, stored atomically when it closes.
 
         If the ``with`` block raises, nothing is left behind. After a clean exit,
-        ``last_stored`` tells where the file landed.
+        ``last_stored`` tells where the file landed. A caller that learns the real extension
+        only from the download sets ``stream.extension`` inside the block.
         """
         raise DestinationError(f"destination {self.name!r} cannot store files")
 

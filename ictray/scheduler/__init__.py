@@ -1,1 +1,1 @@
-"""scheduler package."""
+"""The scheduler: due schedules every minute, transfers side by side, one scheduler per file."""

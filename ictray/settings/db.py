@@ -20,7 +20,16 @@ from playhouse.migrate import SqliteMigrator
 from ictray import __version__
 from ictray.errors import IctrayError
 
-database_proxy = peewee.DatabaseProxy()
+
+class _ImmediateProxy(peewee.DatabaseProxy):
+    """The models' database proxy; its transactions take the write lock at once too."""
+
+    def transaction(self, *args: object, **kwargs: object) -> peewee._transaction:
+        kwargs.setdefault("lock_type", "IMMEDIATE")
+        return super().transaction(*args, **kwargs)
+
+
+database_proxy = _ImmediateProxy()
 
 #: The schema this program writes. Bump it and add a step to ``MIGRATIONS`` together.
 SCHEMA_VERSION = 1
@@ -60,9 +69,24 @@ def check_is_sqlite(path: Path) -> None:
         )
 
 
+class SettingsDatabase(peewee.SqliteDatabase):
+    """SQLite whose transactions take the write lock when they begin.
+
+    Every transaction on the settings file writes (``atomic()`` begins one through
+    ``transaction()``, also when called on the models' database proxy). Begun lazily, two threads (transfers
+    running side by side) could each read and then both want to write, which SQLite resolves by
+    failing one at once ("database is locked") instead of waiting; ``BEGIN IMMEDIATE`` makes the
+    second one wait its turn (up to ``busy_timeout``).
+    """
+
+    def transaction(self, *args: object, **kwargs: object) -> peewee._transaction:
+        kwargs.setdefault("lock_type", "IMMEDIATE")
+        return super().transaction(*args, **kwargs)
+
+
 def connect(path: Path) -> peewee.SqliteDatabase:
     """Open the SQLite file with settings that suit a small, shared, long-lived file."""
-    database = peewee.SqliteDatabase(
+    database = SettingsDatabase(
         str(path),
         pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 10_000},
         check_same_thread=False,

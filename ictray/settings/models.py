@@ -155,6 +155,38 @@ class SyncState(BaseModel):
         indexes = ((("transfer", "data_type"), True),)
 
 
+class TransferItem(BaseModel):
+    """One session, presentation or recording a transfer has met, and where it stands.
+
+    ``state`` is ``stored`` (safely in the destination), ``open`` (a session still in progress,
+    asked for again until it closes), ``pending`` (a recording not stored yet: tried again on
+    later runs), ``expired`` (the appliance no longer has it: never asked for again) or
+    ``gone`` (given up, with the reason in ``detail``). ``key`` is the lsid, or
+    ``lsid/instance`` for command shell and Show My Screen recordings.
+    """
+
+    transfer = peewee.ForeignKeyField(Transfer, backref="items", on_delete="CASCADE")
+    data_type = peewee.CharField()
+    key = peewee.CharField()
+    state = peewee.CharField()
+    session_start = peewee.BigIntegerField(null=True)  # appliance UNIX time
+    attempts = peewee.IntegerField(default=0)
+    detail = peewee.TextField(default="")
+    location = peewee.TextField(default="")
+    meta_json = peewee.TextField(default="{}")  # what names a recording file: lseq, external key
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    @property
+    def file_meta(self) -> dict[str, object]:
+        return dict(json.loads(self.meta_json or "{}"))
+
+    class Meta:
+        indexes = (
+            (("transfer", "data_type", "key"), True),
+            (("transfer", "state"), False),
+        )
+
+
 class RunRecord(BaseModel):
     """One run of one schedule (or of a single transfer started by hand), with its outcome."""
 
@@ -179,5 +211,6 @@ ALL_MODELS: list[type[peewee.Model]] = [
     AppSettings,
     NotifySettings,
     SyncState,
+    TransferItem,
     RunRecord,
 ]

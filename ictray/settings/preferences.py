@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from ictray.errors import ValidationError
+from ictray.logs import register_secret
+from ictray.notify import SmtpConfig
 from ictray.settings import validation
 from ictray.settings.paths import default_log_folder
 from ictray.settings.sites import KEEP, MASK, check_secret
@@ -54,6 +56,13 @@ def describe_app(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _smtp_host(text: str) -> str:
+    host = validation.normalise_host(text, "smtp host").host
+    if host.rsplit("]", 1)[-1].count(":"):
+        raise ValidationError("smtp host", "give the port separately (--smtp-port)")
+    return host
+
+
 def set_notify(
     settings: Settings,
     *,
@@ -78,7 +87,7 @@ def set_notify(
             notify.smtp_port = DEFAULT_PORTS[mode]
         notify.security = mode
     if host is not KEEP:
-        notify.smtp_host = validation.normalise_host(host, "smtp host").host if host else ""
+        notify.smtp_host = _smtp_host(host) if host else ""
     if port is not KEEP:
         notify.smtp_port = validation.check_port(port) if port else DEFAULT_PORTS[notify.security]
     if username is not KEEP:
@@ -126,3 +135,25 @@ def describe_notify(settings: Settings) -> dict[str, Any]:
         "to": notify.recipients,
         "secrets_stored": settings.secrets.description if notify.has_password else None,
     }
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """The notification settings as the mailer needs them, password included."""
+    notify = settings.notify()
+    if not notify.smtp_host or not notify.sender or not notify.recipients:
+        raise ValidationError(
+            "notification settings",
+            "set the SMTP host, the sender and at least one recipient "
+            "first (`ictray settings notify --smtp-host ... --from ... --to ...`)",
+        )
+    password = smtp_password(settings)
+    register_secret(password)
+    return SmtpConfig(
+        host=notify.smtp_host.strip("[]"),
+        port=notify.smtp_port,
+        security=notify.security,
+        sender=notify.sender,
+        recipients=tuple(notify.recipients),
+        username=notify.username,
+        password=password,
+    )

@@ -1,0 +1,225 @@
+"""The two logs of the guide — the IC log (the program) and the Service log (the scheduler).
+
+Each log is one file per day (``ic-2026-11-28.log``, ``service-2026-11-28.log``) in the
+configured folder. Day files are used instead of ``TimedRotatingFileHandler`` because the tray,
+the service and the command line may write the same log at once, and renaming a file another
+process holds open fails on Windows; appending to a dated file never renames anything. Files
+older than the configured number of days are removed. Known secrets and credential-looking text
+are masked in every record before it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+IC_LOG = "ic"
+SERVICE_LOG = "service"
+LOG_KINDS = (IC_LOG, SERVICE_LOG)
+MASK = "********"
+
+LOGGER_NAME = "ictray"
+SERVICE_LOGGERS = ("ictray.scheduler", "ictray.transfer")
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+_FILE_PATTERN = re.compile(r"^(ic|service)-(\d{4}-\d{2}-\d{2})\.log$")
+_CREDENTIAL_PATTERNS = [
+    re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)\S+"),
+    re.compile(
+        r"(?i)(\b(?:access_token|client_secret|password|pwd|secret)\b\s*[=:]\s*\"?)[^\s;&\"',]+"
+    ),
+    re.compile(r"(?i)(://[^/\s:@]+:)[^@\s/]+(@)"),
+]
+
+
+class SecretMasker(logging.Filter):
+    """Replaces registered secret values and credential-looking text in log records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def register(self, secret: str | None) -> None:
+        """Never let this value reach a log (short values would mask too much, so 4+ chars)."""
+        if secret and len(secret) >= 4:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def mask(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        for pattern in _CREDENTIAL_PATTERNS:
+            text = pattern.sub(
+                lambda m: m.group(1) + MASK + (m.group(2) if m.lastindex == 2 else ""), text
+            )
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        masked = self.mask(message)
+        record.msg, record.args = masked, None
+        if record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        return True
+
+
+masker = SecretMasker()
+
+
+def register_secret(secret: str | None) -> None:
+    """Mask ``secret`` in every log from now on (called wherever a secret is loaded)."""
+    masker.register(secret)
+
+
+def log_path(folder: Path, kind: str, day: date) -> Path:
+    return folder / f"{kind}-{day.isoformat()}.log"
+
+
+class DailyFileHandler(logging.Handler):
+    """Appends to ``<kind>-<date>.log``, switching files at local midnight."""
+
+    def __init__(self, folder: Path, kind: str) -> None:
+        super().__init__()
+        self.folder = folder
+        self.kind = kind
+        self._day: date | None = None
+        self._stream: TextIO | None = None
+
+    def _stream_for(self, day: date) -> TextIO:
+        if self._stream is None or day != self._day:
+            if self._stream is not None:
+                self._stream.close()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._stream = log_path(self.folder, self.kind, day).open("a", encoding="utf-8")
+            self._day = day
+        return self._stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            with self.lock:  # type: ignore[union-attr]
+                stream = self._stream_for(datetime.fromtimestamp(record.created).date())
+                stream.write(text + "\n")
+                stream.flush()
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
+        super().close()
+
+
+def remove_old_logs(folder: Path, days: int | None, today: date | None = None) -> list[Path]:
+    """Delete day files older than ``days`` days (None keeps everything); return what went."""
+    if days is None or not folder.is_dir():
+        return []
+    cutoff = (today or date.today()) - timedelta(days=days)
+    removed = []
+    for path in folder.iterdir():
+        match = _FILE_PATTERN.match(path.name)
+        if match and date.fromisoformat(match.group(2)) < cutoff:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                continue  # held open elsewhere (Windows); the next clean-up gets it
+    return removed
+
+
+def setup_logging(
+    folder: Path,
+    *,
+    removal_days: int | None = None,
+    console: bool = False,
+    level: int = logging.INFO,
+) -> logging.Logger:
+    """Send ictray's logging to the two logs in ``folder`` (and warnings to the console if asked).
+
+    The Service log takes what the scheduler and the transfers do (loggers ``ictray.scheduler``
+    and ``ictray.transfer``); the IC log takes the rest of the program. Calling this again
+    replaces the handlers it installed before, so a changed log folder takes effect at once.
+    """
+    root = logging.getLogger(LOGGER_NAME)
+    root.setLevel(level)
+    root.propagate = False
+    for name in (LOGGER_NAME, *SERVICE_LOGGERS):
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            if getattr(handler, "ictray_owned", False):
+                logger.removeHandler(handler)
+                handler.close()
+    _attach(root, DailyFileHandler(folder, IC_LOG))
+    service = DailyFileHandler(folder, SERVICE_LOG)
+    for name in SERVICE_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        _attach(logger, service)
+    if console:
+        stream = logging.StreamHandler()
+        stream.setLevel(logging.WARNING)
+        for name in (LOGGER_NAME, *SERVICE_LOGGERS):
+            _attach(logging.getLogger(name), stream)
+    remove_old_logs(folder, removal_days)
+    return root
+
+
+def _attach(logger: logging.Logger, handler: logging.Handler) -> None:
+    if not getattr(handler, "ictray_owned", False):
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(masker)
+        handler.ictray_owned = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+
+
+def add_handler(handler: logging.Handler) -> None:
+    """Attach another handler (the e-mail notifier) to both logs."""
+    for name in (LOGGER_NAME, *SERVICE_LOGGERS):
+        _attach(logging.getLogger(name), handler)
+
+
+def latest_log(folder: Path, kind: str) -> Path | None:
+    """The newest day file of this log, if any."""
+    files = sorted(p for p in folder.glob(f"{kind}-*.log") if _FILE_PATTERN.match(p.name))
+    return files[-1] if files else None
+
+
+def tail(path: Path, lines: int) -> list[str]:
+    """The last ``lines`` lines of a log file."""
+    with path.open("r", encoding="utf-8", errors="replace") as handle:
+        return handle.readlines()[-lines:] if lines > 0 else []
+
+
+def follow(
+    folder: Path,
+    kind: str,
+    *,
+    poll: float = 0.5,
+    stop: threading.Event | None = None,
+) -> Iterator[str]:
+    """Yield new lines as they are written, moving on to the next day's file when it appears."""
+    current = latest_log(folder, kind)
+    position = current.stat().st_size if current else 0
+    while stop is None or not stop.is_set():
+        newest = latest_log(folder, kind)
+        if newest is not None and newest != current:
+            current, position = newest, 0
+        if current is not None and current.exists():
+            with current.open("r", encoding="utf-8", errors="replace") as handle:
+                handle.seek(position)
+                yield from handle
+                position = handle.tell()
+        time.sleep(poll)

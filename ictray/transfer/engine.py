@@ -1,0 +1,486 @@
+"""One run of one transfer: ask the appliance for what is new, store it, remember it.
+
+The run is incremental and gap-free. Per data type a watermark (appliance time) says up to
+where every session has been handled. A run asks for the sessions that started since the lowest
+watermark less an overlap margin, one window chunk at a time, and moves the watermarks to the
+end of a chunk only after the destination confirmed every write of that chunk. What cannot be
+finished yet is remembered as an item: a session still in progress is asked for again (by lsid)
+until it closes, a recording not stored yet is tried again on later runs, an expired recording is
+noted and never asked for again. Items already stored are skipped, so the overlap and a re-run
+after a crash never store anything twice.
+
+The window always ends at the appliance's clock, never this computer's (a local clock that runs
+ahead would make the window reach past what the appliance has recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from ictray.appliance import reports
+from ictray.appliance.client import ApplianceClient
+from ictray.appliance.errors import ApplianceError, RecordingExpiredError
+from ictray.appliance.model import Presentation, Session
+from ictray.datatypes import DataType
+from ictray.destinations.base import Destination, DestinationError, FileMeta
+from ictray.errors import IctrayError
+from ictray.transfer import state as st
+from ictray.transfer.progress import Progress, ProgressCallback
+from ictray.transfer.result import FAILED, INTERRUPTED, UNREACHABLE, TransferResult
+
+log = logging.getLogger("ictray.transfer")
+
+DAY = 86_400
+SUPPORT_RECORDINGS = (
+    DataType.SESSION_RECORDINGS,
+    DataType.SHOW_MY_SCREEN_RECORDINGS,
+    DataType.COMMAND_SHELL_RECORDINGS,
+)
+PRESENTATION_RECORDINGS = (DataType.PRESENTATION_RECORDINGS,)
+
+
+@dataclass(frozen=True)
+class TransferOptions:
+    """Tuning of a run; the defaults suit a busy site."""
+
+    overlap: int = 600  # seconds asked for again at the start of every window
+    chunk: int = DAY  # window piece after which watermarks move
+    batch_size: int = 200  # sessions written to the destination in one transaction
+    concurrency: int = 4  # recordings downloaded at a time
+    keep_days: int = 90  # how long the appliance keeps sessions and recordings
+    open_give_up: int = 7 * DAY  # a session open this long closed abnormally: store it as is
+
+
+@dataclass(frozen=True)
+class TransferJob:
+    """What to copy: plain values taken from the settings, so the engine needs no settings UI."""
+
+    site_name: str
+    site_host: str
+    destination_name: str
+    data_types: tuple[DataType, ...]
+    start_from: int | None = None  # appliance UNIX time; None: all the appliance keeps
+    backup_password: str | None = field(default=None, repr=False)
+    schedule_name: str | None = None
+
+
+Item = Session | Presentation
+
+
+@dataclass(frozen=True)
+class Family:
+    """Support sessions or presentations: how to fetch, write and find recordings of each."""
+
+    data_type: DataType
+    recording_types: tuple[DataType, ...]
+    fetch: Callable[..., Iterator[Any]]
+    noun: str
+
+    def types_in(self, selected: Iterable[DataType]) -> tuple[DataType, ...]:
+        mine = (self.data_type, *self.recording_types)
+        return tuple(t for t in mine if t in set(selected))
+
+
+SUPPORT = Family(DataType.SESSION_DATA, SUPPORT_RECORDINGS, reports.iter_sessions, "session")
+PRESENTATIONS = Family(
+    DataType.PRESENTATION_DATA,
+    PRESENTATION_RECORDINGS,
+    reports.iter_presentations,
+    "presentation",
+)
+
+
+def recording_refs(item: Item, data_type: DataType) -> list[int | None]:
+    """The instances of one recording kind a session or presentation has (None: single)."""
+    if isinstance(item, Presentation):
+        ok = data_type is DataType.PRESENTATION_RECORDINGS
+        return [None] if ok and item.presentation_recording_download_url else []
+    if data_type is DataType.SESSION_RECORDINGS:
+        return [None] if item.has_session_recording else []
+    if data_type is DataType.COMMAND_SHELL_RECORDINGS:
+        return [ref.instance for ref in item.command_shell_recordings]
+    if data_type is DataType.SHOW_MY_SCREEN_RECORDINGS:
+        return [ref.instance for ref in item.show_my_screen_recordings]
+    return []
+
+
+def file_meta_of(item: Item) -> dict[str, Any]:
+    """What a file destination needs to name a recording of this item, kept with the item."""
+    return {
+        "lseq": item.lseq,
+        "external_key": item.external_key,
+        "session_type": getattr(item, "session_type", "presentation"),
+    }
+
+
+class Stopped(Exception):
+    """The run was asked to stop; what was written so far is kept."""
+
+
+class TransferRun:
+    """Runs one transfer once. ``run()`` never raises for the appliance or destination."""
+
+    def __init__(
+        self,
+        job: TransferJob,
+        client: ApplianceClient,
+        destination: Destination,
+        state: st.TransferState,
+        *,
+        options: TransferOptions | None = None,
+        progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.job = job
+        self.client = client
+        self.destination = destination
+        self.state = state
+        self.options = options or TransferOptions()
+        self._progress = progress
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        self.result = TransferResult(job.site_name, job.destination_name)
+        self.log = logging.LoggerAdapter(
+            log,
+            {
+                "site": job.site_name,
+                "destination": job.destination_name,
+                "schedule": job.schedule_name or "",
+            },
+        )
+        self.now = 0
+
+    # -- entry point ----------------------------------------------------------------------------
+
+    def run(self) -> TransferResult:
+        where = f"site {self.job.site_name!r} to destination {self.job.destination_name!r}"
+        self.log.info(
+            "transfer %s started: %s", where, ", ".join(t.value for t in self.job.data_types)
+        )
+        try:
+            self._check_clock()
+            with self.destination:
+                for family in (SUPPORT, PRESENTATIONS):
+                    types = family.types_in(self.job.data_types)
+                    if types:
+                        self._guarded(family.noun, lambda f=family, t=types: self._family(f, t))
+                for data_type in (*SUPPORT_RECORDINGS, *PRESENTATION_RECORDINGS):
+                    if data_type in self.job.data_types:
+                        self._guarded(
+                            data_type.label.lower(), lambda t=data_type: self._download_pending(t)
+                        )
+                if DataType.SITE_BACKUPS in self.job.data_types:
+                    self._guarded("site backup", self._backup)
+        except Stopped:
+            self.result.worsen(INTERRUPTED)
+        except (ApplianceError, DestinationError, IctrayError) as error:
+            self._external(error)
+        except Exception as error:  # the program itself failed: say so, keep the traceback
+            self.log.exception("transfer %s failed: %s", where, error)
+            self.result.worsen(FAILED, f"ictray failed: {type(error).__name__}: {error}")
+        self.log.info(
+            "transfer %s ended (%s): %s", where, self.result.outcome, self.result.summary()
+        )
+        return self.result
+
+    def _guarded(self, what: str, step: Callable[[], None]) -> None:
+        """Run one part; an appliance or destination problem ends this part, not the others."""
+        if self.stop.is_set():
+            raise Stopped
+        try:
+            step()
+        except (ApplianceError, DestinationError) as error:
+            self._external(error, what)
+
+    def _external(self, error: BaseException, what: str = "") -> None:
+        message = str(error)
+        self.log.error("%s%s", f"{what}: " if what else "", message)
+        self.result.worsen(UNREACHABLE, message)
+
+    def _emit(self, data_type: DataType, done: int, total: int | None, text: str) -> None:
+        if self._progress is not None:
+            self._progress(
+                Progress(
+                    self.job.site_name, self.job.destination_name, data_type, done, total, text
+                )
+            )
+
+    def _check_clock(self) -> None:
+        sent = self.clock()
+        info = self.client.get_api_info()
+        received = self.clock()
+        self.now = info.timestamp
+        skew = (sent + received) / 2 - (info.timestamp + 0.5)
+        self.result.clock_skew = skew
+        if skew > 5:
+            self.log.warning(
+                "this computer's clock is %.0f s ahead of site %r; the window ends at the "
+                "appliance's time, but synchronise both with the same NTP server",
+                skew,
+                self.job.site_name,
+            )
+
+    # -- sessions and presentations ---------------------------------------------------------------
+
+    def _family(self, family: Family, types: tuple[DataType, ...]) -> None:
+        self._revisit_open(family, types)
+        self._walk_window(family, types)
+
+    def _start_of(self, data_type: DataType) -> int:
+        watermark = self.state.watermark(data_type)
+        if watermark is not None:
+            return watermark
+        if self.job.start_from is not None:
+            return self.job.start_from
+        return self.now - self.options.keep_days * DAY
+
+    def _walk_window(self, family: Family, types: tuple[DataType, ...]) -> None:
+        starts = {t: self._start_of(t) for t in types}
+        begin = max(0, min(starts.values()) - self.options.overlap)
+        writer = _BatchWriter(self, family)
+        while begin < self.now:
+            end = min(begin + self.options.chunk, self.now)
+            window = reports.TimeWindow(since=begin, duration=end - begin)
+            seen = 0
+            for item in family.fetch(self.client, window):
+                seen += 1
+                start = item.start_time if item.start_time is not None else begin
+                due = [t for t in types if start >= starts[t] - self.options.overlap]
+                self._handle(family, item, due, writer)
+                if self.stop.is_set():
+                    writer.flush()
+                    raise Stopped
+            writer.flush()
+            self.state.set_watermarks(types, end)
+            self._emit(
+                family.data_type,
+                end - min(starts.values()),
+                self.now - min(starts.values()),
+                f"{family.noun}s up to {time.strftime('%Y-%m-%d %H:%M', time.gmtime(end))} "
+                f"UTC ({seen} in this part)",
+            )
+            begin = end
+        # Finished items are remembered as long as the appliance could still list their
+        # session, whatever window a later run asks for; then they are forgotten.
+        horizon = self.now - (self.options.keep_days + 1) * DAY
+        for data_type in types:
+            self.state.forget_final_before(data_type, horizon)
+
+    def _revisit_open(self, family: Family, types: tuple[DataType, ...]) -> None:
+        """Ask again for sessions that were in progress; store those that have closed."""
+        open_items: dict[str, list[DataType]] = {}
+        starts: dict[str, int | None] = {}
+        for data_type in types:
+            for row in self.state.items_in(data_type, st.OPEN):
+                open_items.setdefault(row.key, []).append(data_type)
+                starts[row.key] = row.session_start
+        if not open_items:
+            return
+        writer = _BatchWriter(self, family)
+        found: set[str] = set()
+        for item in family.fetch(self.client, lsids=sorted(open_items)):
+            found.add(item.lsid)
+            self._handle(family, item, open_items.get(item.lsid, []), writer)
+        writer.flush()
+        cutoff = self.now - self.options.keep_days * DAY
+        for lsid in set(open_items) - found:
+            start = starts[lsid]
+            if start is not None and start < cutoff:
+                for data_type in open_items[lsid]:
+                    self.state.record(
+                        data_type,
+                        [(lsid, st.GONE, start)],
+                        detail="no longer kept by the appliance",
+                    )
+                self.log.warning(
+                    "%s %s is no longer kept by the appliance; it is given up", family.noun, lsid
+                )
+
+    def _handle(
+        self, family: Family, item: Item, due: Sequence[DataType], writer: _BatchWriter
+    ) -> None:
+        if not due:
+            return
+        closed = not item.in_progress or (
+            item.start_time is not None and self.now - item.start_time > self.options.open_give_up
+        )
+        known = {t: self.state.states(t, [item.lsid]).get(item.lsid) for t in due}
+        for data_type in due:
+            if data_type is family.data_type:
+                if known[data_type] == st.STORED:
+                    self.result.count(data_type).skipped += 1
+                elif closed or self.destination.replaces_sessions:
+                    writer.add(item, st.STORED if closed else st.OPEN)
+                elif known[data_type] is None:
+                    self.state.record(data_type, [(item.lsid, st.OPEN, item.start_time)])
+            else:
+                self._note_recordings(item, data_type, closed, known[data_type])
+
+    def _note_recordings(
+        self, item: Item, data_type: DataType, closed: bool, known: str | None
+    ) -> None:
+        """Remember the recordings of a closed session, or that its recordings are to come."""
+        if not closed:
+            if known is None:
+                self.state.record(data_type, [(item.lsid, st.OPEN, item.start_time)])
+            return
+        keys = [
+            st.recording_key(item.lsid, instance) for instance in recording_refs(item, data_type)
+        ]
+        placeholder_open = known == st.OPEN
+        if placeholder_open and item.lsid not in keys:
+            self.state.forget(data_type, item.lsid)
+        if placeholder_open and item.lsid in keys:
+            self.state.record(
+                data_type, [(item.lsid, st.PENDING, item.start_time)], meta=file_meta_of(item)
+            )
+        new = self.state.add_pending(
+            data_type, [(key, item.start_time) for key in keys], meta=file_meta_of(item)
+        )
+        self.result.count(data_type).waiting += new + int(placeholder_open and item.lsid in keys)
+
+    # -- recordings and backups -------------------------------------------------------------------
+
+    def _download_pending(self, data_type: DataType) -> None:
+        """Download every recording of this kind still waiting, several at a time."""
+        pending = self.state.items_in(data_type, st.PENDING)
+        counts = self.result.count(data_type)
+        counts.waiting = 0
+        if not pending:
+            return
+        total = len(pending)
+        self._emit(data_type, 0, total, f"{total} {data_type.label.lower()} to download")
+        done = 0
+        queue = iter(pending)
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.options.concurrency), thread_name_prefix="download"
+        ) as pool:
+            running: dict[Future[Any], Any] = {}
+
+            def refill() -> None:
+                while len(running) < max(1, self.options.concurrency) and not self.stop.is_set():
+                    row = next(queue, None)
+                    if row is None:
+                        return
+                    running[pool.submit(self._download_one, data_type, row)] = row
+
+            refill()
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    row = running.pop(future)
+                    self._settle(data_type, row, future)
+                    done += 1
+                    self._emit(
+                        data_type, done, total, f"{data_type.label.lower()}: {done} of {total}"
+                    )
+                refill()
+        counts.waiting = self.state.count(data_type, st.PENDING)
+        if self.stop.is_set() and done < total:
+            raise Stopped
+
+    def _download_one(self, data_type: DataType, row: Any) -> tuple[str, int]:
+        lsid, instance = st.split_recording_key(row.key)
+        meta = row.file_meta
+        file_meta = FileMeta(
+            site_host=self.job.site_host,
+            data_type=data_type,
+            extension="flv",
+            lsid=lsid,
+            lseq=meta.get("lseq"),
+            external_key=meta.get("external_key"),
+            session_type=meta.get("session_type") or "",
+            instance=instance,
+        )
+        with self.destination.file_writer(file_meta) as sink:
+            result = reports.download_recording(self.client, data_type, lsid, instance, sink)
+            sink.extension = result.extension
+        stored = self.destination.last_stored
+        return (stored.location if stored else ""), result.bytes
+
+    def _settle(self, data_type: DataType, row: Any, future: Future[Any]) -> None:
+        counts = self.result.count(data_type)
+        key, start = row.key, row.session_start
+        try:
+            location, size = future.result()
+        except RecordingExpiredError as error:
+            self.state.record(data_type, [(key, st.EXPIRED, start)], detail=str(error))
+            counts.expired += 1
+            self.log.info(
+                "%s %s has expired on the appliance; it will not be asked for again",
+                data_type.label.lower(),
+                key,
+            )
+            return
+        except (ApplianceError, DestinationError) as error:
+            too_old = start is not None and start < self.now - self.options.keep_days * DAY
+            state = st.GONE if too_old else st.PENDING
+            self.state.record(
+                data_type, [(key, state, start)], detail=str(error), count_attempt=True
+            )
+            counts.failed += 1
+            self.result.worsen(UNREACHABLE, str(error))
+            self.log.error(
+                "%s %s: %s%s",
+                data_type.label.lower(),
+                key,
+                error,
+                "" if too_old else " (tried again on the next run)",
+            )
+            return
+        self.state.record(data_type, [(key, st.STORED, start)], location=location)
+        counts.stored += 1
+        counts.bytes += size
+
+    def _backup(self) -> None:
+        meta = FileMeta(
+            site_host=self.job.site_host, data_type=DataType.SITE_BACKUPS, extension="nsb"
+        )
+        self._emit(DataType.SITE_BACKUPS, 0, 1, "downloading the site backup")
+        with self.destination.file_writer(meta) as sink:
+            result = reports.download_backup(self.client, sink, self.job.backup_password)
+            sink.extension = result.extension
+        counts = self.result.count(DataType.SITE_BACKUPS)
+        counts.stored += 1
+        counts.bytes += result.bytes
+        stored = self.destination.last_stored
+        if stored is not None and stored.removed_by_retention:
+            self.log.info("retention removed %d older backup(s)", len(stored.removed_by_retention))
+        self._emit(DataType.SITE_BACKUPS, 1, 1, "site backup stored")
+
+
+class _BatchWriter:
+    """Collects sessions (or presentations) and writes them in one transaction per batch."""
+
+    def __init__(self, run: TransferRun, family: Family) -> None:
+        self.run = run
+        self.family = family
+        self.items: list[tuple[Item, str]] = []
+
+    def add(self, item: Item, final_state: str) -> None:
+        self.items.append((item, final_state))
+        if len(self.items) >= self.run.options.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        batch, self.items = self.items, []
+        destination = self.run.destination
+        host = self.run.job.site_host
+        data_type = self.family.data_type
+        if data_type is DataType.SESSION_DATA:
+            destination.write_sessions(host, [item for item, _ in batch])  # type: ignore[misc]
+        else:
+            destination.write_presentations(host, [item for item, _ in batch])  # type: ignore[misc]
+        self.run.state.record(
+            data_type, [(item.lsid, state, item.start_time) for item, state in batch]
+        )
+        self.run.result.count(data_type).stored += sum(1 for _, s in batch if s == st.STORED)

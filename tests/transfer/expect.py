@@ -1,0 +1,86 @@
+"""What the destinations should hold when they hold exactly what the simulated appliance holds."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+from ictray.appliance.parse import iter_presentations, iter_sessions
+from ictray.simulator.generate import (
+    COMMAND_SHELL_RECORDING,
+    PRESENTATION_RECORDING,
+    SESSION_RECORDING,
+    SHOW_MY_SCREEN_RECORDING,
+)
+
+
+def expected_recordings(site) -> Counter[str]:
+    """Bytes of every recording of a closed session or presentation that has not expired."""
+    wanted: Counter[str] = Counter()
+    for session in site.iter_sessions(start_from=0):
+        if session.end_time is None:
+            continue
+        refs = [(SESSION_RECORDING, None)] if session.has_session_recording else []
+        refs += [(SHOW_MY_SCREEN_RECORDING, r.instance) for r in session.show_my_screen_recordings]
+        refs += [(COMMAND_SHELL_RECORDING, r.instance) for r in session.command_shell_recordings]
+        for kind, instance in refs:
+            if not site.is_recording_expired(kind, session.lsid, instance):
+                wanted[site.recording(kind, session.lsid, instance).hex()[:64]] += 1
+    for item in site.iter_presentations(start_from=0):
+        if item.end_time is not None and item.presentation_recording_download_url:
+            if not site.is_recording_expired(PRESENTATION_RECORDING, item.lsid):
+                wanted[site.recording(PRESENTATION_RECORDING, item.lsid).hex()[:64]] += 1
+    return wanted
+
+
+def stored_recordings(folder: Path) -> Counter[str]:
+    return Counter(
+        path.read_bytes().hex()[:64] for path in folder.iterdir() if path.suffix in (".flv", ".mp4")
+    )
+
+
+def stored_sessions(folder: Path) -> Counter[str]:
+    """lsid -> how many session XML files hold it (more than 1 would be a duplicate)."""
+    found: Counter[str] = Counter()
+    for path in folder.glob("*-support-*.xml"):
+        with path.open("rb") as handle:
+            found.update(s.lsid for s in iter_sessions(handle))
+    return found
+
+
+def stored_presentations(folder: Path) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for path in folder.glob("*-presentation-*.xml"):
+        with path.open("rb") as handle:
+            found.update(p.lsid for p in iter_presentations(handle))
+    return found
+
+
+def closed(site, presentations: bool = False) -> Counter[str]:
+    items = (
+        site.iter_presentations(start_from=0) if presentations else site.iter_sessions(start_from=0)
+    )
+    return Counter(s.lsid for s in items if s.end_time is not None)
+
+
+def sql_sessions(path: Path) -> dict[str, object]:
+    """lsid -> end_time as stored; duplicates would show in the count check."""
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT lsid, end_time FROM session").fetchall()
+    assert len(rows) == len({lsid for lsid, _ in rows}), "a session is stored twice"
+    return dict(rows)
+
+
+def assert_holds_exactly(wired) -> None:
+    """Folder and database hold what the appliance holds now: nothing lost, nothing twice."""
+    site = wired.simulator.site
+    sessions = stored_sessions(wired.folder)
+    assert sessions == closed(site), "session files differ from the appliance's closed sessions"
+    assert stored_presentations(wired.folder) == closed(site, presentations=True)
+    assert stored_recordings(wired.folder) == expected_recordings(site)
+    in_sql = sql_sessions(wired.sqlite_path)
+    everything = {s.lsid: s for s in site.iter_sessions(start_from=0)}
+    assert set(in_sql) == set(everything), "the database misses sessions or has extra ones"
+    for lsid, session in everything.items():
+        assert (in_sql[lsid] is None) == (session.end_time is None), lsid

@@ -1,0 +1,121 @@
+"""Runs against the simulator over real HTTPS into a real folder and a real SQLite database."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ictray.datatypes import DataType
+from ictray.settings.models import SyncState, TransferItem
+from ictray.transfer.result import COMPLETED, UNREACHABLE
+
+from .expect import assert_holds_exactly, closed, sql_sessions, stored_sessions
+
+# Two sessions are still in progress on this site when the tests start.
+pytestmark = pytest.mark.simulator(sessions=80, days=2, seed=7, recording_size=4096)
+
+
+def test_a_first_run_copies_everything_the_appliance_holds(wired) -> None:
+    run = wired.run()
+    assert run.outcome == COMPLETED, [r.errors for r in run.results]
+    assert_holds_exactly(wired)
+    site = wired.simulator.site
+    assert any(s.end_time is None for s in site.iter_sessions(start_from=0)), (
+        "the simulated site should have sessions in progress for this test to mean something"
+    )
+
+
+def test_runs_again_store_nothing_twice(wired) -> None:
+    wired.run()
+    before = {
+        p.name: p.stat().st_mtime_ns for p in wired.folder.iterdir() if not p.name.endswith(".nsb")
+    }
+    second = wired.run(overlap=3 * 86400)  # an overlap covering every session ever seen
+    assert second.outcome == COMPLETED
+    files = wired.results_of(second, "files")
+    assert files.count(DataType.SESSION_DATA).stored == 0
+    assert files.count(DataType.SESSION_DATA).skipped > 0
+    after = {
+        p.name: p.stat().st_mtime_ns for p in wired.folder.iterdir() if not p.name.endswith(".nsb")
+    }
+    assert after == before
+    assert_holds_exactly(wired)
+
+
+def test_sessions_in_progress_are_stored_when_they_close(wired) -> None:
+    site = wired.simulator.site
+    wired.run()
+    open_before = {s.lsid for s in site.iter_sessions(start_from=0) if s.end_time is None}
+    assert open_before
+    assert not open_before & set(stored_sessions(wired.folder))
+    assert all(sql_sessions(wired.sqlite_path)[lsid] is None for lsid in open_before)
+    site.advance(2 * 86400)  # they close, and new sessions appear
+    run = wired.run()
+    assert run.outcome == COMPLETED
+    assert_holds_exactly(wired)
+    stored = stored_sessions(wired.folder)
+    closed_now = {lsid for lsid in open_before if lsid in closed(site)}
+    assert closed_now and closed_now <= set(stored)
+    in_sql = sql_sessions(wired.sqlite_path)
+    assert all(in_sql[lsid] is not None for lsid in closed_now)
+
+
+def test_watermarks_follow_the_appliance_clock_not_this_computers(wired) -> None:
+    wired.simulator.faults.clock_offset = -3600  # the appliance is an hour behind
+    run = wired.run()
+    assert run.outcome == COMPLETED
+    result = wired.results_of(run, "files")
+    assert result.clock_skew == pytest.approx(3600, abs=5)
+    with wired.simulator.client() as client:
+        appliance_now = client.get_api_info().timestamp
+    assert appliance_now < time.time() - 3000
+    marks = {row.watermark for row in SyncState.select()}
+    assert marks and all(abs(mark - appliance_now) <= 5 for mark in marks)
+
+
+def test_expired_recordings_are_noted_and_not_asked_for_again(wired) -> None:
+    wired.simulator.site.expire_recordings(0.3)
+    first = wired.run()
+    files = wired.results_of(first, "files")
+    expired = sum(files.count(t).expired for t in DataType if t.is_recording)
+    assert expired > 0
+    assert TransferItem.select().where(TransferItem.state == "expired").count() == expired
+    assert first.outcome == COMPLETED
+    assert_holds_exactly(wired)
+    second = wired.run()
+    again = wired.results_of(second, "files")
+    assert sum(again.count(t).expired for t in DataType if t.is_recording) == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"rate_limit": 6, "retry_after": 1},
+        {"server_errors": 3},
+        {"cut_downloads": 5, "cut_after": 500},
+        {"token_lifetime": 1},
+        {"malformed_reports": 2},
+    ],
+    ids=["429", "5xx", "cut-downloads", "token-expiry", "malformed-xml"],
+)
+def test_faults_lose_nothing_and_store_nothing_twice(wired, fault) -> None:
+    for name, value in fault.items():
+        setattr(wired.simulator.faults, name, value)
+    first = wired.run()
+    assert first.outcome in (COMPLETED, UNREACHABLE)
+    wired.simulator.faults.reset()
+    second = wired.run()
+    assert second.outcome == COMPLETED, [r.errors for r in second.results]
+    assert_holds_exactly(wired)
+
+
+def test_rejected_credentials_are_reported_and_the_schedule_still_marked(wired) -> None:
+    wired.simulator.faults.reject_credentials = True
+    run = wired.run()
+    assert run.outcome == UNREACHABLE
+    message = " ".join(e for r in run.results for e in r.errors)
+    assert "the client secret was rejected" in message
+    from ictray.settings.schedules import get_schedule
+
+    assert get_schedule("all").last_run is not None  # the guide: still marked complete
