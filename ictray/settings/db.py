@@ -73,7 +73,7 @@ class SettingsDatabase(peewee.SqliteDatabase):
     """SQLite whose transactions take the write lock when they begin.
 
     Every transaction on the settings file writes (``atomic()`` begins one through
-    ``transaction()``, also when called on the models' database proxy). Begun lazily, two threads (transfers
+    ``transaction()``). Begun lazily, two threads (transfers
     running side by side) could each read and then both want to write, which SQLite resolves by
     failing one at once ("database is locked") instead of waiting; ``BEGIN IMMEDIATE`` makes the
     second one wait its turn (up to ``busy_timeout``).

@@ -28,9 +28,9 @@ def expected_recordings(site) -> Counter[str]:
             if not site.is_recording_expired(kind, session.lsid, instance):
                 wanted[site.recording(kind, session.lsid, instance).hex()[:64]] += 1
     for item in site.iter_presentations(start_from=0):
-        if item.end_time is not None and item.presentation_recording_download_url:
-            if not site.is_recording_expired(PRESENTATION_RECORDING, item.lsid):
-                wanted[site.recording(PRESENTATION_RECORDING, item.lsid).hex()[:64]] += 1
+        has_recording = item.end_time is not None and item.presentation_recording_download_url
+        if has_recording and not site.is_recording_expired(PRESENTATION_RECORDING, item.lsid):
+            wanted[site.recording(PRESENTATION_RECORDING, item.lsid).hex()[:64]] += 1
     return wanted
 
 
