@@ -209,6 +209,14 @@ class Destination(ABC):
         """
         raise DestinationError(f"destination {self.name!r} cannot store files")
 
+    def find_stored(self, meta: FileMeta) -> str | None:
+        """Where the file for exactly ``meta`` already lies, if it does; None when unknown.
+
+        Used after a crash, when it is not known whether the last write landed: a destination
+        that keeps copies (AppendNumber) would otherwise store the same thing twice.
+        """
+        return None
+
     last_stored: StoredFile | None = None
 
 

@@ -158,7 +158,8 @@ class SyncState(BaseModel):
 class TransferItem(BaseModel):
     """One session, presentation or recording a transfer has met, and where it stands.
 
-    ``state`` is ``stored`` (safely in the destination), ``open`` (a session still in progress,
+    ``state`` is ``stored`` (safely in the destination), ``writing`` (handed to the destination
+    when the program stopped: checked on the next run), ``open`` (a session still in progress,
     asked for again until it closes), ``pending`` (a recording not stored yet: tried again on
     later runs), ``expired`` (the appliance no longer has it: never asked for again) or
     ``gone`` (given up, with the reason in ``detail``). ``key`` is the lsid, or

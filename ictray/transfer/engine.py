@@ -43,6 +43,7 @@ SUPPORT_RECORDINGS = (
     DataType.COMMAND_SHELL_RECORDINGS,
 )
 PRESENTATION_RECORDINGS = (DataType.PRESENTATION_RECORDINGS,)
+RECORDING_EXTENSIONS = ("flv", "mp4")
 
 
 @dataclass(frozen=True)
@@ -274,13 +275,14 @@ class TransferRun:
             self.state.forget_final_before(data_type, horizon)
 
     def _revisit_open(self, family: Family, types: tuple[DataType, ...]) -> None:
-        """Ask again for sessions that were in progress; store those that have closed."""
+        """Ask again for sessions that were in progress, or whose write a crash cut short."""
         open_items: dict[str, list[DataType]] = {}
         starts: dict[str, int | None] = {}
         for data_type in types:
-            for row in self.state.items_in(data_type, st.OPEN):
-                open_items.setdefault(row.key, []).append(data_type)
-                starts[row.key] = row.session_start
+            for state in (st.OPEN, st.WRITING):
+                for row in self.state.items_in(data_type, state):
+                    open_items.setdefault(row.key, []).append(data_type)
+                    starts[row.key] = row.session_start
         if not open_items:
             return
         writer = _BatchWriter(self, family)
@@ -314,6 +316,9 @@ class TransferRun:
         known = {t: self.state.states(t, [item.lsid]).get(item.lsid) for t in due}
         for data_type in due:
             if data_type is family.data_type:
+                if known[data_type] == st.WRITING and self._landed_before(family, item):
+                    known[data_type] = st.STORED
+                    self.state.record(data_type, [(item.lsid, st.STORED, item.start_time)])
                 if known[data_type] == st.STORED:
                     self.result.count(data_type).skipped += 1
                 elif closed or self.destination.replaces_sessions:
@@ -322,6 +327,23 @@ class TransferRun:
                     self.state.record(data_type, [(item.lsid, st.OPEN, item.start_time)])
             else:
                 self._note_recordings(item, data_type, closed, known[data_type])
+
+    def _landed_before(self, family: Family, item: Item) -> bool:
+        """After a crash mid-write: is this session already in a destination that keeps copies?
+
+        A destination that replaces sessions is simply written again; one that would make a
+        second file is asked whether the first landed.
+        """
+        if self.destination.replaces_sessions:
+            return False
+        meta = FileMeta(
+            site_host=self.job.site_host,
+            data_type=family.data_type,
+            extension="xml",
+            lsid=item.lsid,
+            **file_meta_of(item),
+        )
+        return self.destination.find_stored(meta) is not None
 
     def _note_recordings(
         self, item: Item, data_type: DataType, closed: bool, known: str | None
@@ -350,9 +372,18 @@ class TransferRun:
 
     def _download_pending(self, data_type: DataType) -> None:
         """Download every recording of this kind still waiting, several at a time."""
-        pending = self.state.items_in(data_type, st.PENDING)
         counts = self.result.count(data_type)
         counts.waiting = 0
+        pending = []
+        for row in self.state.items_in(data_type, st.WRITING):
+            location = self._find_recording(data_type, row)
+            if location is None:
+                pending.append(row)
+            else:
+                self.state.record(
+                    data_type, [(row.key, st.STORED, row.session_start)], location=location
+                )
+        pending += self.state.items_in(data_type, st.PENDING)
         if not pending:
             return
         total = len(pending)
@@ -369,6 +400,7 @@ class TransferRun:
                     row = next(queue, None)
                     if row is None:
                         return
+                    self.state.record(data_type, [(row.key, st.WRITING, row.session_start)])
                     running[pool.submit(self._download_one, data_type, row)] = row
 
             refill()
@@ -386,19 +418,31 @@ class TransferRun:
         if self.stop.is_set() and done < total:
             raise Stopped
 
-    def _download_one(self, data_type: DataType, row: Any) -> tuple[str, int]:
+    def _recording_meta(self, data_type: DataType, row: Any, extension: str) -> FileMeta:
         lsid, instance = st.split_recording_key(row.key)
         meta = row.file_meta
-        file_meta = FileMeta(
+        return FileMeta(
             site_host=self.job.site_host,
             data_type=data_type,
-            extension="flv",
+            extension=extension,
             lsid=lsid,
             lseq=meta.get("lseq"),
             external_key=meta.get("external_key"),
             session_type=meta.get("session_type") or "",
             instance=instance,
         )
+
+    def _find_recording(self, data_type: DataType, row: Any) -> str | None:
+        """After a crash mid-download: the recording's file, if its download had finished."""
+        for extension in RECORDING_EXTENSIONS:
+            location = self.destination.find_stored(self._recording_meta(data_type, row, extension))
+            if location is not None:
+                return location
+        return None
+
+    def _download_one(self, data_type: DataType, row: Any) -> tuple[str, int]:
+        lsid, instance = st.split_recording_key(row.key)
+        file_meta = self._recording_meta(data_type, row, "flv")
         with self.destination.file_writer(file_meta) as sink:
             result = reports.download_recording(self.client, data_type, lsid, instance, sink)
             sink.extension = result.extension
@@ -476,6 +520,9 @@ class _BatchWriter:
         destination = self.run.destination
         host = self.run.job.site_host
         data_type = self.family.data_type
+        self.run.state.record(
+            data_type, [(item.lsid, st.WRITING, item.start_time) for item, _ in batch]
+        )
         if data_type is DataType.SESSION_DATA:
             destination.write_sessions(host, [item for item, _ in batch])  # type: ignore[misc]
         else:

@@ -15,6 +15,7 @@ from ictray.datatypes import DataType
 from ictray.settings.models import SyncState, Transfer, TransferItem, utcnow
 
 STORED = "stored"
+WRITING = "writing"  # handed to the destination; a crash may have cut the write short
 OPEN = "open"
 PENDING = "pending"
 EXPIRED = "expired"

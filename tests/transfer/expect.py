@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -15,8 +16,12 @@ from ictray.simulator.generate import (
 )
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def expected_recordings(site) -> Counter[str]:
-    """Bytes of every recording of a closed session or presentation that has not expired."""
+    """Digests of every recording of a closed session or presentation that has not expired."""
     wanted: Counter[str] = Counter()
     for session in site.iter_sessions(start_from=0):
         if session.end_time is None:
@@ -26,17 +31,17 @@ def expected_recordings(site) -> Counter[str]:
         refs += [(COMMAND_SHELL_RECORDING, r.instance) for r in session.command_shell_recordings]
         for kind, instance in refs:
             if not site.is_recording_expired(kind, session.lsid, instance):
-                wanted[site.recording(kind, session.lsid, instance).hex()[:64]] += 1
+                wanted[_digest(site.recording(kind, session.lsid, instance))] += 1
     for item in site.iter_presentations(start_from=0):
         has_recording = item.end_time is not None and item.presentation_recording_download_url
         if has_recording and not site.is_recording_expired(PRESENTATION_RECORDING, item.lsid):
-            wanted[site.recording(PRESENTATION_RECORDING, item.lsid).hex()[:64]] += 1
+            wanted[_digest(site.recording(PRESENTATION_RECORDING, item.lsid))] += 1
     return wanted
 
 
 def stored_recordings(folder: Path) -> Counter[str]:
     return Counter(
-        path.read_bytes().hex()[:64] for path in folder.iterdir() if path.suffix in (".flv", ".mp4")
+        _digest(path.read_bytes()) for path in folder.iterdir() if path.suffix in (".flv", ".mp4")
     )
 
 
@@ -76,7 +81,10 @@ def assert_holds_exactly(wired) -> None:
     """Folder and database hold what the appliance holds now: nothing lost, nothing twice."""
     site = wired.simulator.site
     sessions = stored_sessions(wired.folder)
-    assert sessions == closed(site), "session files differ from the appliance's closed sessions"
+    wanted = closed(site)
+    assert sessions == wanted, (
+        f"session files differ: extra or twice {sessions - wanted}, missing {wanted - sessions}"
+    )
     assert stored_presentations(wired.folder) == closed(site, presentations=True)
     assert stored_recordings(wired.folder) == expected_recordings(site)
     in_sql = sql_sessions(wired.sqlite_path)
