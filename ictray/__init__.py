@@ -1,3 +1,3 @@
-"""ictray: copies what a BeyondTrust Remote Support appliance keeps only for a while to storage you own."""
+"""ictray: copies what a BeyondTrust Remote Support appliance keeps for a while to your storage."""
 
 __version__ = "0.1.0"
