@@ -121,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
         f"  client secret: {settings['client_secret']}\n"
         f"  CA file:       {settings['ca_bundle']}\n"
         f"for example:\n"
-        f"  ictray site add simulator --host {settings['host']} --client-id "
-        f'{settings["client_id"]} --ca-bundle "{settings["ca_bundle"]}" --client-secret-stdin\n'
+        f"  echo {settings['client_secret']}| ictray site add simulator --host "
+        f"{settings['host']} --client-id {settings['client_id']} "
+        f'--ca-bundle "{settings["ca_bundle"]}" --client-secret-stdin\n'
         f"  ictray site test simulator\n"
         "Press Ctrl+C to stop.",
         flush=True,

@@ -1,0 +1,97 @@
+"""Shared fixtures: a simulated appliance over real HTTPS on loopback.
+
+``simulator`` starts one per test on a free port. Its site can be shaped with a marker::
+
+    @pytest.mark.simulator(sessions=500, days=10, seed=3, recording_size=4096)
+    def test_something(simulator): ...
+
+Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace`` and
+``follow_real_clock``, which go to the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ictray.appliance.client import ApplianceClient
+from ictray.simulator.faults import Faults
+from ictray.simulator.generate import SimulatedSite
+from ictray.simulator.server import SimulatorServer
+
+SITE_DEFAULTS: dict[str, Any] = {"sessions": 40, "days": 3, "seed": 7, "recording_size": 8192}
+SERVER_OPTIONS = ("token_lifetime", "namespace", "follow_real_clock")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "simulator(**options): shape the site of the `simulator` fixture"
+    )
+
+
+@dataclass
+class RunningSimulator:
+    """A started simulator: what to configure a site with, and its switches.
+
+    ``host`` is the listening address without the port; ``address`` is ``host:port`` as a
+    site's host setting takes it.
+    """
+
+    server: SimulatorServer
+    host: str
+    port: int
+    client_id: str
+    client_secret: str
+    ca_bundle: Path
+    site: SimulatedSite
+    faults: Faults
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def client(self, **options: Any) -> ApplianceClient:
+        """An ``ApplianceClient`` for this simulator with fast retries (override any option)."""
+        settings: dict[str, Any] = {
+            "ca_bundle": str(self.ca_bundle),
+            "timeout": 5,
+            "max_retries": 3,
+            "max_retry_time": 10,
+            "backoff_base": 0.01,
+            "backoff_max": 0.05,
+            "site_name": "simulator",
+        }
+        settings.update(options)
+        return ApplianceClient(self.address, self.client_id, self.client_secret, **settings)
+
+
+@pytest.fixture
+def simulator(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSimulator]:
+    """A simulated appliance on 127.0.0.1, a free port, stopped after the test."""
+    marker = request.node.get_closest_marker("simulator")
+    options = dict(marker.kwargs) if marker else {}
+    server_options = {name: options.pop(name) for name in SERVER_OPTIONS if name in options}
+    faults = Faults(token_lifetime=server_options.pop("token_lifetime", 3600))
+    site = SimulatedSite(**{**SITE_DEFAULTS, "host": "127.0.0.1", **options})
+    ca_dir = tmp_path_factory.getbasetemp() / "simulator-ca"
+    server = SimulatorServer(site, port=0, ca_dir=ca_dir, faults=faults, **server_options)
+    server.start()
+    try:
+        yield RunningSimulator(
+            server=server,
+            host=server.host,
+            port=server.port,
+            client_id=server.client_id,
+            client_secret=server.client_secret,
+            ca_bundle=server.ca_bundle,
+            site=site,
+            faults=faults,
+        )
+    finally:
+        server.stop()
