@@ -134,6 +134,16 @@ def _check_host_name(host: str, raw: str, field: str) -> str:
 
 def parse_period(text: str, field: str = "every") -> int:
     """``15m``, ``2h``, ``1d``, ``1h30m`` or plain minutes → minutes, from 1 minute to 7 days."""
+    minutes = parse_duration(text, field, minimum=0)
+    if not MIN_PERIOD_MINUTES <= minutes <= MAX_PERIOD_MINUTES:
+        raise ValidationError(
+            field, f"{text.strip()!r} is outside the allowed range: from 1 minute to 7 days"
+        )
+    return minutes
+
+
+def parse_duration(text: str, field: str, minimum: int = 1) -> int:
+    """``15m``, ``2h``, ``30d``, ``1h30m`` or plain minutes → minutes (at least ``minimum``)."""
     raw = (text or "").strip()
     if raw.isdigit():
         minutes = int(raw)
@@ -146,10 +156,8 @@ def parse_period(text: str, field: str = "every") -> int:
             )
         factor = {"m": 1, "h": 60, "d": MINUTES_PER_DAY, "w": 7 * MINUTES_PER_DAY}
         minutes = sum(int(n) * factor[u[0].lower()] for n, u in parts)
-    if not MIN_PERIOD_MINUTES <= minutes <= MAX_PERIOD_MINUTES:
-        raise ValidationError(
-            field, f"{raw!r} is outside the allowed range: from 1 minute to 7 days"
-        )
+    if minutes < minimum:
+        raise ValidationError(field, f"{raw!r} is shorter than {minimum} minute(s)")
     return minutes
 
 

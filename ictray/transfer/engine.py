@@ -120,6 +120,27 @@ def file_meta_of(item: Item) -> dict[str, Any]:
     }
 
 
+def recording_file_meta(
+    site_host: str,
+    data_type: DataType,
+    lsid: str,
+    instance: int | None,
+    meta: dict[str, Any],
+    extension: str = "flv",
+) -> FileMeta:
+    """How a file destination is to name one recording (``meta`` from ``file_meta_of``)."""
+    return FileMeta(
+        site_host=site_host,
+        data_type=data_type,
+        extension=extension,
+        lsid=lsid,
+        lseq=meta.get("lseq"),
+        external_key=meta.get("external_key"),
+        session_type=meta.get("session_type") or "",
+        instance=instance,
+    )
+
+
 class Stopped(Exception):
     """The run was asked to stop; what was written so far is kept."""
 
@@ -420,16 +441,8 @@ class TransferRun:
 
     def _recording_meta(self, data_type: DataType, row: Any, extension: str) -> FileMeta:
         lsid, instance = st.split_recording_key(row.key)
-        meta = row.file_meta
-        return FileMeta(
-            site_host=self.job.site_host,
-            data_type=data_type,
-            extension=extension,
-            lsid=lsid,
-            lseq=meta.get("lseq"),
-            external_key=meta.get("external_key"),
-            session_type=meta.get("session_type") or "",
-            instance=instance,
+        return recording_file_meta(
+            self.job.site_host, data_type, lsid, instance, row.file_meta, extension
         )
 
     def _find_recording(self, data_type: DataType, row: Any) -> str | None:
