@@ -9,8 +9,6 @@ import pytest
 from ictray.logs import register_secret
 from ictray.notify import ErrorMailer, NotificationError, SmtpConfig, send_test
 
-from .conftest import PASSWORD, USER
-
 
 def _config(server, security: str, login: bool = False, **changes) -> SmtpConfig:
     values = dict(
@@ -19,8 +17,8 @@ def _config(server, security: str, login: bool = False, **changes) -> SmtpConfig
         security=security,
         sender="ic@example.com",
         recipients=("ops@example.com", "lead@example.com"),
-        username=USER if login else "",
-        password=PASSWORD if login else None,
+        username=server.user if login else "",
+        password=server.password if login else None,
         timeout=10,
     )
     values.update(changes)
@@ -45,7 +43,7 @@ def test_a_wrong_password_is_reported_clearly(smtp_server) -> None:
     config = _config(server, "starttls", login=True, password="wrong-one")
     with pytest.raises(NotificationError) as caught:
         send_test(config, ssl_context=server.client_context)
-    assert f"rejected the login for '{USER}'" in str(caught.value)
+    assert f"rejected the login for '{server.user}'" in str(caught.value)
     assert "wrong-one" not in str(caught.value)
     assert server.inbox.messages == []
 
