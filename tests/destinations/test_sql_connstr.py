@@ -1,0 +1,166 @@
+"""Connection strings: both forms parsed, mistakes named, passwords split out and masked."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from ictray.destinations.sql.connstr import (
+    join_password,
+    parse_connection_string,
+    split_password,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Server=db1.corp.local;Database=Bomgar;User Id=ic_writer;Password=s3cret;",
+            ("mssql", "db1.corp.local", 1433, None, "Bomgar", "ic_writer", "s3cret"),
+        ),
+        (
+            "data source=10.0.0.7,14330;initial catalog=Sessions;uid=sa;pwd=x;",
+            ("mssql", "10.0.0.7", 14330, None, "Sessions", "sa", "x"),
+        ),
+        (
+            "SERVER=sql01\\SQLEXPRESS; DATABASE=ic; USER=ic; PASSWORD='a;b''c';",
+            ("mssql", "sql01", None, "SQLEXPRESS", "ic", "ic", "a;b'c"),
+        ),
+        (
+            'Server=tcp:(local),1533;Database=ic;User ID=ic;Password="p""w";Encrypt=True;'
+            "TrustServerCertificate=True;MultipleActiveResultSets=False;Integrated Security=False",
+            ("mssql", "localhost", 1533, None, "ic", "ic", 'p"w'),
+        ),
+        (
+            "mssql://ic_writer:p%40ss%2Fw@db1:1433/Bomgar",
+            ("mssql", "db1", 1433, None, "Bomgar", "ic_writer", "p@ss/w"),
+        ),
+        (
+            "mssql://sa:pa@ss?@sql01\\SQLEXPRESS/ic",
+            ("mssql", "sql01", None, "SQLEXPRESS", "ic", "sa", "pa@ss?"),
+        ),
+        (
+            "sqlserver://sa@sql01/ic?instance=INST2",
+            ("mssql", "sql01", None, "INST2", "ic", "sa", None),
+        ),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test?sslmode=require",
+            ("postgresql", "127.0.0.1", 5432, None, "test", "postgres", None),
+        ),
+        (
+            "postgres://u:pw@[::1]/reports",
+            ("postgresql", "::1", 5432, None, "reports", "u", "pw"),
+        ),
+        (
+            "mysql://root@127.0.0.1:3306/test",
+            ("mysql", "127.0.0.1", 3306, None, "test", "root", None),
+        ),
+        (
+            "mariadb://ic:pw@maria.local/ic?connect_timeout=5",
+            ("mysql", "maria.local", 3306, None, "ic", "ic", "pw"),
+        ),
+    ],
+)
+def test_both_forms_are_understood(text, expected):
+    info = parse_connection_string(text)
+    assert (info.dialect, info.host, info.port, info.instance, info.database, info.user,
+            info.password) == expected
+
+
+def test_admin_form_options_reach_the_driver_settings():
+    info = parse_connection_string(
+        "Server=db;Database=d;User Id=u;Password=p;Connect Timeout=7;Encrypt=yes"
+    )
+    assert dict(info.options) == {"login_timeout": "7", "encryption": "require"}
+    info = parse_connection_string("postgresql://u@h/d?sslmode=verify-full&connect_timeout=3")
+    assert dict(info.options) == {"sslmode": "verify-full", "connect_timeout": "3"}
+
+
+def test_sqlite_takes_an_absolute_path(tmp_path):
+    path = (tmp_path / "sessions.db").as_posix()
+    info = parse_connection_string(f"sqlite:///{path}")
+    assert (info.dialect, info.database) == ("sqlite", path)
+    assert info.redacted() == f"sqlite:///{path}"
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="drive letters are absolute on Windows only")
+def test_sqlite_takes_a_windows_path():
+    info = parse_connection_string("sqlite:///C:/ProgramData/ictray/sessions.db")
+    assert info.database == "C:/ProgramData/ictray/sessions.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", ["empty", "Server="]),
+        ("just some text", ["not a connection string", "Server="]),
+        ("Server=db;Database=d;User Id=u;Integrated Security=SSPI;",
+         ["Windows authentication", "User Id="]),
+        ("Server=db;Database=d;Trusted_Connection=yes;", ["Windows authentication"]),
+        ("Database=d;User Id=u;Password=p;", ["no server", "Server="]),
+        ("Server=db;User Id=u;Password=p;", ["no database", "Database="]),
+        ("Server=db;Database=d;Password=p;", ["no login", "User Id="]),
+        ("Server=db,99999;Database=d;User Id=u;", ["'99999'", "TCP port"]),
+        ("Server=np:\\\\db\\pipe\\sql\\query;Database=d;User Id=u;", ["only TCP"]),
+        ("Server=db;Database=d;User Id=u;Colour=blue;", ["'Colour'", "Server, Database"]),
+        ("Server=db;Database=d;User Id=u;Password='open", ["no closing '"]),
+        ("Server=db;Database=d;User Id=u;Connect Timeout=soon", ["Connect Timeout"]),
+        ("oracle://u:p@h/d", ["unsupported database type 'oracle'", "postgresql://"]),
+        ("postgresql://u:p@h:5432", ["names no database", "/<database>"]),
+        ("postgresql://u:p@h/d?password=x", ["password", "in the URL itself"]),
+        ("postgresql://u@h/d?colour=blue", ["invalid PostgreSQL option", "colour"]),
+        ("mysql://u@h/d?charset=latin1", ["unknown option 'charset'", "connect_timeout"]),
+        ("mysql://u@h:port/d", ["'port' is not a TCP port"]),
+        ("mysql://u@h\\inst/d", ["SQL Server only"]),
+        ("mssql://u@h/d?encryption=maybe", ["off, request or require"]),
+        ("sqlite:///relative/sessions.db", ["relative", "absolute path"]),
+        ("sqlite://server/share/s.db", ["sqlite:///", "absolute path"]),
+        ("sqlite:///:memory:", ["name an SQLite database file"]),
+    ],
+)
+def test_mistakes_are_named_with_the_fix(text, words):
+    with pytest.raises(ValueError) as caught:
+        parse_connection_string(text)
+    for word in words:
+        assert word in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "public", "password"),
+    [
+        ("Server=db;Database=d;User Id=u;Password=s3cret;Encrypt=true;",
+         "Server=db;Database=d;User Id=u;Encrypt=true;", "s3cret"),
+        ("Server=db;PWD=\"a;b\"\"c\";Database=d;User Id=u",
+         "Server=db;Database=d;User Id=u", 'a;b"c'),
+        ("mssql://ic:p%40ss@db:1433/Bomgar", "mssql://ic@db:1433/Bomgar", "p@ss"),
+        ("postgresql://u:pa@ss?word@h/d?sslmode=require", "postgresql://u@h/d?sslmode=require",
+         "pa@ss?word"),
+        ("mysql://root@127.0.0.1:3306/test", "mysql://root@127.0.0.1:3306/test", None),
+        ("Server=db;Database=d;User Id=u;", "Server=db;Database=d;User Id=u;", None),
+    ],
+)
+def test_the_password_splits_out_and_joins_back(text, public, password):
+    without, secret = split_password(text)
+    assert (without, secret) == (public, password)
+    assert "Password" not in without and (password is None or password not in without)
+    rejoined = join_password(without, secret)
+    assert parse_connection_string(rejoined) == parse_connection_string(text)
+
+
+@pytest.mark.parametrize("password", ["plain", "semi;colon", " spaced ", "quo'te\"s", "@/:?#%"])
+def test_any_password_survives_the_round_trip(password):
+    for public in ("Server=db;Database=d;User Id=u;", "mssql://u@db/d", "postgresql://u@h/d"):
+        joined = join_password(public, password)
+        assert parse_connection_string(joined).password == password
+        assert split_password(joined) == (public, password)
+
+
+def test_redacted_masks_the_password_and_repr_hides_it():
+    info = parse_connection_string("Server=db\\INST;Database=Bomgar;User Id=ic;Password=hunter2;")
+    assert info.redacted() == "mssql://ic:***@db\\INST/Bomgar"
+    assert "hunter2" not in repr(info)
+    assert parse_connection_string("postgresql://u@h:5433/d").redacted() == (
+        "postgresql://u@h:5433/d"
+    )
