@@ -30,7 +30,15 @@ STANDARD_PLUGINS = {
 
 
 class DestinationError(IctrayError):
-    """A destination could not be reached or refused a write; the message names it."""
+    """A destination could not be reached or refused a write; the message names it.
+
+    ``lsid`` names the one session the destination refused, when the whole batch failed
+    because of it (a value too wide for its column...): the others can then be written.
+    """
+
+    def __init__(self, message: str, lsid: str | None = None) -> None:
+        super().__init__(message)
+        self.lsid = lsid
 
 
 @dataclass(frozen=True)

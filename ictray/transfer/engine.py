@@ -337,6 +337,8 @@ class TransferRun:
         known = {t: self.state.states(t, [item.lsid]).get(item.lsid) for t in due}
         for data_type in due:
             if data_type is family.data_type:
+                if known[data_type] == st.GONE:
+                    continue  # refused by the destination before: said once, not again
                 if known[data_type] == st.WRITING and self._landed_before(family, item):
                     known[data_type] = st.STORED
                     self.state.record(data_type, [(item.lsid, st.STORED, item.start_time)])
@@ -536,11 +538,34 @@ class _BatchWriter:
         self.run.state.record(
             data_type, [(item.lsid, st.WRITING, item.start_time) for item, _ in batch]
         )
-        if data_type is DataType.SESSION_DATA:
-            destination.write_sessions(host, [item for item, _ in batch])  # type: ignore[misc]
-        else:
-            destination.write_presentations(host, [item for item, _ in batch])  # type: ignore[misc]
+        while batch:
+            items = [item for item, _ in batch]
+            try:
+                if data_type is DataType.SESSION_DATA:
+                    destination.write_sessions(host, items)  # type: ignore[arg-type]
+                else:
+                    destination.write_presentations(host, items)  # type: ignore[arg-type]
+                break
+            except DestinationError as error:
+                if error.lsid is None or error.lsid not in {item.lsid for item in items}:
+                    raise
+                batch = [entry for entry in batch if entry[0].lsid != error.lsid]
+                self._refused(error.lsid, error)
         self.run.state.record(
             data_type, [(item.lsid, state, item.start_time) for item, state in batch]
         )
         self.run.result.count(data_type).stored += sum(1 for _, s in batch if s == st.STORED)
+
+    def _refused(self, lsid: str, error: DestinationError) -> None:
+        """One session the destination will never take: say so once, and let the rest pass."""
+        data_type = self.family.data_type
+        self.run.state.record(data_type, [(lsid, st.GONE, None)], detail=str(error))
+        self.run.result.count(data_type).failed += 1
+        self.run.result.worsen(UNREACHABLE, str(error))
+        self.run.log.error(
+            "%s %s is refused by destination %r and is not stored: %s",
+            self.family.noun,
+            lsid,
+            self.run.job.destination_name,
+            error,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from ictray.scheduler.runner import ScheduleRun, run_schedule
 from ictray.settings import Settings, destinations, open_settings, schedules, sites
 from ictray.transfer.engine import TransferOptions
 from ictray.transfer.result import TransferResult
+
+from .private_postgres import PrivatePostgres, find_bin
 
 ALL_TYPES = ",".join(t.value for t in DataType)
 FILE_TYPES = ALL_TYPES
@@ -78,3 +81,20 @@ def wired(simulator, tmp_path: Path) -> Iterator[Wired]:
             ],
         )
         yield Wired(settings, folder, sqlite_path, simulator)
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivatePostgres]:
+    if find_bin() is None:
+        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    server = PrivatePostgres()
+    try:
+        server.init()
+        server.start()
+    except Exception as error:
+        server.remove()
+        pytest.skip(f"a private PostgreSQL server cannot start here: {error}")
+    yield server
+    with contextlib.suppress(Exception):
+        server.stop()
+    server.remove()

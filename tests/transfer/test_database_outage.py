@@ -3,11 +3,9 @@ and the error logged and mailed."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -19,26 +17,7 @@ from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.transfer.engine import TransferOptions
 from ictray.transfer.result import COMPLETED, UNREACHABLE
 
-from .private_postgres import PrivatePostgres, find_bin
-
 pytestmark = pytest.mark.simulator(sessions=300, days=2, seed=11, recording_size=1024)
-
-
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    if find_bin() is None:
-        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
-    server = PrivatePostgres()
-    try:
-        server.init()
-        server.start()
-    except Exception as error:
-        server.remove()
-        pytest.skip(f"a private PostgreSQL server cannot start here: {error}")
-    yield server
-    with contextlib.suppress(Exception):
-        server.stop()
-    server.remove()
 
 
 def _stored(url: str) -> list[tuple[str, object]]:

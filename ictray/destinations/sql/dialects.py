@@ -189,7 +189,8 @@ class PostgresqlDialect(Dialect):
         return psycopg.Error
 
     def connection_lost(self, connection: Connection) -> bool:
-        return bool(getattr(connection, "closed", False))
+        # psycopg marks a connection whose server went away "broken" (and "closed").
+        return bool(getattr(connection, "closed", False) or getattr(connection, "broken", False))
 
     def transient(self, error: BaseException) -> bool:
         # serialization_failure, deadlock_detected, lock_not_available

@@ -49,8 +49,7 @@ class SessionWriteError(DestinationError):
     """A batch was refused and rolled back; ``lsid`` is the session the database refused."""
 
     def __init__(self, message: str, lsid: str | None) -> None:
-        super().__init__(message)
-        self.lsid = lsid
+        super().__init__(message, lsid)
 
 
 def normalise_bool(text: str) -> str:

@@ -117,21 +117,23 @@ class SessionWriter:
     def _explain(
         self, site_host: str, batch: Sequence[SessionRows], error: BaseException
     ) -> BatchError:
-        """Name the session the database refuses: try each alone, and roll each back."""
+        """Name the session the database refuses: try each alone, and roll each back.
+
+        A lost connection refuses nothing: its error names no session (``lsid`` None), so the
+        caller retries the whole batch later instead of giving one session up.
+        """
         whole = (f"the whole batch of {len(batch)} sessions was rolled back" if len(batch) > 1
                  else "nothing of it was stored")
         if self.dialect.connection_lost(self.connection):
-            return BatchError(
-                f"the connection to the database was lost while storing sessions "
-                f"{batch[0].lsid} to {batch[-1].lsid} of {site_host}: "
-                f"{driver_message(error)}; writing them again is safe (a stored session is "
-                "replaced, never duplicated)", batch[0].lsid)
+            return self._lost(site_host, batch, error)
         failures: tuple[type[Exception], ...] = (*self._refused, BatchError)
         for rows in batch if len(batch) > 1 else ():
             try:
                 self._in_transaction_rolled_back(site_host, rows)
             except failures as single_error:
                 self._rollback()
+                if self.dialect.connection_lost(self.connection):
+                    return self._lost(site_host, batch, single_error)
                 return BatchError(
                     f"session {rows.lsid} of {site_host} could not be stored: "
                     f"{driver_message(single_error)}; {whole}", rows.lsid)
@@ -142,6 +144,14 @@ class SessionWriter:
         return BatchError(
             f"session {batch[0].lsid} of {site_host} could not be stored: "
             f"{driver_message(error)}; {whole}", batch[0].lsid)
+
+    @staticmethod
+    def _lost(site_host: str, batch: Sequence[SessionRows], error: BaseException) -> BatchError:
+        return BatchError(
+            f"the connection to the database was lost while storing sessions "
+            f"{batch[0].lsid} to {batch[-1].lsid} of {site_host}: "
+            f"{driver_message(error)}; writing them again is safe (a stored session is "
+            "replaced, never duplicated)", None)
 
     def _in_transaction_rolled_back(self, site_host: str, rows: SessionRows) -> None:
         cursor = self.connection.cursor()

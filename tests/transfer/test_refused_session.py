@@ -1,0 +1,45 @@
+"""A session the database will never take (a value too wide) does not block the others."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+
+from ictray.settings import destinations, open_settings, schedules, sites
+from ictray.settings.models import Transfer, TransferItem
+from ictray.transfer.engine import SUPPORT, TransferJob, TransferRun, _BatchWriter
+from ictray.transfer.state import TransferState
+
+
+def test_one_refused_session_is_reported_and_the_batch_goes_on(simulator, postgres,
+                                                               tmp_path) -> None:
+    sessions = [s for s in simulator.site.iter_sessions(start_from=0) if s.end_time][:12]
+    too_wide = dataclasses.replace(sessions[5], external_key="x" * 5000)
+    sessions[5] = too_wide
+    with open_settings(tmp_path / "s.db", create=True, credential_store=None) as settings:
+        sites.add_site(settings, name="sim", host=simulator.address,
+                       client_id=simulator.client_id, client_secret=simulator.client_secret,
+                       ca_bundle=str(simulator.ca_bundle))
+        destinations.add_destination(settings, name="pg", plugin="sql",
+                                     options={"connection_string": postgres.url})
+        schedules.add_schedule(settings, name="s", every="1h",
+                               transfers=[schedules.parse_transfer("sim:pg:session_data")])
+        transfer = Transfer.get()
+        plugin = destinations.open_destination(settings, transfer.destination)
+        job = TransferJob("sim", simulator.address, "pg", tuple(transfer.data_types))
+        with simulator.client() as client, plugin:
+            run = TransferRun(job, client, plugin, TransferState(transfer))
+            writer = _BatchWriter(run, SUPPORT)
+            for session in sessions:
+                writer.add(session, "stored")
+            writer.flush()
+        item = TransferItem.get(TransferItem.key == too_wide.lsid)
+        assert item.state == "gone"
+        assert too_wide.lsid in item.detail
+        assert run.result.count(SUPPORT.data_type).stored == 11
+        assert run.result.count(SUPPORT.data_type).failed == 1
+        assert any(too_wide.lsid in error for error in run.result.errors)
+    with psycopg.connect(postgres.url) as connection:
+        stored = {r[0] for r in connection.execute("SELECT lsid FROM session")}
+    assert stored == {s.lsid for s in sessions} - {too_wide.lsid}
