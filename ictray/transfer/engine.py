@@ -300,7 +300,9 @@ class TransferRun:
         open_items: dict[str, list[DataType]] = {}
         starts: dict[str, int | None] = {}
         for data_type in types:
-            for state in (st.OPEN, st.WRITING):
+            # A recording cut short mid-download is taken up by _download_pending instead.
+            states = (st.OPEN, st.WRITING) if data_type is family.data_type else (st.OPEN,)
+            for state in states:
                 for row in self.state.items_in(data_type, state):
                     open_items.setdefault(row.key, []).append(data_type)
                     starts[row.key] = row.session_start
