@@ -137,6 +137,15 @@ class RunningSimulator:
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def site_fields(self) -> dict[str, str]:
+        """What ``settings.sites.add_site`` takes to configure this simulator as a site."""
+        return {
+            "host": self.address,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "ca_bundle": str(self.ca_bundle),
+        }
+
     def client(self, **options: Any) -> ApplianceClient:
         """An ``ApplianceClient`` for this simulator with fast retries (override any option)."""
         settings: dict[str, Any] = {

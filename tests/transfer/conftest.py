@@ -54,14 +54,7 @@ def wired(simulator, tmp_path: Path) -> Iterator[Wired]:
     folder = tmp_path / "archive"
     sqlite_path = tmp_path / "reports.db"
     with open_settings(tmp_path / "settings.db", create=True, credential_store=None) as settings:
-        sites.add_site(
-            settings,
-            name="sim",
-            host=simulator.address,
-            client_id=simulator.client_id,
-            client_secret=simulator.client_secret,
-            ca_bundle=str(simulator.ca_bundle),
-        )
+        sites.add_site(settings, name="sim", **simulator.site_fields())
         destinations.add_destination(
             settings, name="files", plugin="filesystem", options={"directory": str(folder)}
         )

@@ -34,14 +34,7 @@ def test_the_database_stops_mid_run(simulator, postgres, smtp_server, tmp_path) 
     )
     logs.add_handler(mailer)
     with open_settings(tmp_path / "s.db", create=True, credential_store=None) as settings:
-        sites.add_site(
-            settings,
-            name="sim",
-            host=simulator.address,
-            client_id=simulator.client_id,
-            client_secret=simulator.client_secret,
-            ca_bundle=str(simulator.ca_bundle),
-        )
+        sites.add_site(settings, name="sim", **simulator.site_fields())
         destinations.add_destination(
             settings, name="warehouse", plugin="sql", options={"connection_string": postgres.url}
         )

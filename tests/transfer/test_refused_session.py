@@ -12,19 +12,23 @@ from ictray.transfer.engine import SUPPORT, TransferJob, TransferRun, _BatchWrit
 from ictray.transfer.state import TransferState
 
 
-def test_one_refused_session_is_reported_and_the_batch_goes_on(simulator, postgres,
-                                                               tmp_path) -> None:
+def test_one_refused_session_is_reported_and_the_batch_goes_on(
+    simulator, postgres, tmp_path
+) -> None:
     sessions = [s for s in simulator.site.iter_sessions(start_from=0) if s.end_time][:12]
     too_wide = dataclasses.replace(sessions[5], external_key="x" * 5000)
     sessions[5] = too_wide
     with open_settings(tmp_path / "s.db", create=True, credential_store=None) as settings:
-        sites.add_site(settings, name="sim", host=simulator.address,
-                       client_id=simulator.client_id, client_secret=simulator.client_secret,
-                       ca_bundle=str(simulator.ca_bundle))
-        destinations.add_destination(settings, name="pg", plugin="sql",
-                                     options={"connection_string": postgres.url})
-        schedules.add_schedule(settings, name="s", every="1h",
-                               transfers=[schedules.parse_transfer("sim:pg:session_data")])
+        sites.add_site(settings, name="sim", **simulator.site_fields())
+        destinations.add_destination(
+            settings, name="pg", plugin="sql", options={"connection_string": postgres.url}
+        )
+        schedules.add_schedule(
+            settings,
+            name="s",
+            every="1h",
+            transfers=[schedules.parse_transfer("sim:pg:session_data")],
+        )
         transfer = Transfer.get()
         plugin = destinations.open_destination(settings, transfer.destination)
         job = TransferJob("sim", simulator.address, "pg", tuple(transfer.data_types))
