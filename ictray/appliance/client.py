@@ -7,8 +7,8 @@ reads the head of the answer to catch the appliance's ``<error>`` document, whic
 with HTTP 200. What it returns is an ``ApiResponse`` whose body has not been read yet, so
 reports and recordings stream through in chunks. The report requests are in ``reports.py``.
 
-One client holds one ``requests.Session``; share a client between threads only for calls that
-do not overlap, or give each thread its own.
+A client may be shared between threads (several downloads at a time): each thread sends through
+its own ``requests.Session`` while the token is shared.
 """
 
 from __future__ import annotations
@@ -210,10 +210,9 @@ class ApplianceClient:
         self._client_id = client_id
         self._client_secret = client_secret
         self._verify: str | bool = ca_bundle if ca_bundle is not None else True
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = f"ictray/{__version__}"
-        if contract.CLOSE_CONNECTION_AFTER_EACH_CALL:
-            self._session.headers["Connection"] = "close"
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
         self._token: str | None = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -233,8 +232,25 @@ class ApplianceClient:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    @property
+    def _session(self) -> requests.Session:
+        """This thread's HTTP session (``requests.Session`` is not made for sharing)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = f"ictray/{__version__}"
+            if contract.CLOSE_CONNECTION_AFTER_EACH_CALL:
+                session.headers["Connection"] = "close"
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
     def close(self) -> None:
-        self._session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def __enter__(self) -> ApplianceClient:
         return self
