@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ictray import __version__
 from ictray.cli import (
     apitest_cmd,
+    demo_cmd,
     dest_cmd,
     init_cmd,
     log_cmd,
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     log_cmd,
     apitest_cmd,
     simulate_cmd,
+    demo_cmd,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ictray import notify
+from ictray import notify, platform
 from ictray.cli.common import (
     add_secret_arguments,
     open_from_args,
@@ -13,6 +13,7 @@ from ictray.cli.common import (
     read_secret,
 )
 from ictray.settings import Settings, preferences
+from ictray.settings.paths import default_settings_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--log-removal-days",
         metavar="N",
         help="delete logs older than N days (empty or 'never': keep them)",
+    )
+    app.add_argument(
+        "--autostart",
+        choices=("on", "off"),
+        help="start the desktop app when you log in (Start with Windows; XDG autostart on Linux)",
     )
     app.add_argument("--json", action="store_true")
     app.set_defaults(handler=run_app)
@@ -61,12 +67,22 @@ def run_app(args: argparse.Namespace) -> int:
         changes["log_folder"] = args.log_folder
     if args.log_removal_days is not None:
         changes["log_removal_days"] = args.log_removal_days
-    with open_from_args(args, create=bool(changes)) as settings:
+    with open_from_args(args, create=bool(changes) or args.autostart is not None) as settings:
         if changes:
             preferences.set_app(settings, **changes)  # type: ignore[arg-type]
+        if args.autostart is not None:
+            set_autostart_for(settings, args.autostart == "on")
         described = preferences.describe_app(settings)
+        described["autostart"] = platform.autostart_enabled()
+        described["autostart_entry"] = platform.autostart_location()
         print_json(described) if args.json else print_fields(described)
     return 0
+
+
+def set_autostart_for(settings: Settings, enabled: bool) -> None:
+    """Start the desktop app at log-on with these settings (``--settings`` unless the default)."""
+    path = None if settings.path.resolve() == default_settings_path().resolve() else settings.path
+    platform.set_autostart(enabled, platform.autostart_command(path))
 
 
 def run_notify(args: argparse.Namespace) -> int:

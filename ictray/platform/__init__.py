@@ -5,9 +5,24 @@ Callers import from here; the module for the running system is chosen once, at i
 
 import sys
 
+from ictray.platform.autostart import (
+    AutostartError,
+    autostart_command,
+    autostart_enabled,
+    autostart_location,
+    set_autostart,
+)
+
 if sys.platform == "win32":
     from ictray.platform.windows import is_mapped_drive
 else:
     from ictray.platform.linux import is_mapped_drive
 
-__all__ = ["is_mapped_drive"]
+__all__ = [
+    "AutostartError",
+    "autostart_command",
+    "autostart_enabled",
+    "autostart_location",
+    "is_mapped_drive",
+    "set_autostart",
+]
