@@ -53,7 +53,11 @@ def _options(args: argparse.Namespace) -> TransferOptions:
 
 
 class ProgressPrinter:
-    """Progress lines on stderr: one line rewritten in place on a terminal, else a line each."""
+    """Progress on stderr: one line rewritten in place on a terminal, at most five a second;
+    elsewhere (a log file, a pipe) a line when a step ends and otherwise every few seconds."""
+
+    TERMINAL_EVERY = 0.2
+    PIPE_EVERY = 5.0
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -66,7 +70,8 @@ class ProgressPrinter:
             return
         now = time.monotonic()
         finished = item.total is not None and item.done >= item.total
-        if self.tty and not finished and now - self._last < 0.2:
+        every = self.TERMINAL_EVERY if self.tty else self.PIPE_EVERY
+        if not finished and item.done and now - self._last < every:
             return
         self._last = now
         line = f"{item.site} -> {item.destination}: {item.text}"
