@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ictray import __version__
 from ictray.cli import (
     apitest_cmd,
+    bench_cmd,
     demo_cmd,
     dest_cmd,
     init_cmd,
@@ -38,6 +39,7 @@ COMMAND_MODULES = (
     apitest_cmd,
     simulate_cmd,
     demo_cmd,
+    bench_cmd,
 )
 
 

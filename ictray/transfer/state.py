@@ -8,8 +8,11 @@ Watermarks move only after the destination confirmed the writes they cover.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import peewee
+from peewee import EXCLUDED, fn
 
 from ictray.datatypes import DataType
 from ictray.settings.models import SyncState, Transfer, TransferItem, utcnow
@@ -21,6 +24,29 @@ PENDING = "pending"
 EXPIRED = "expired"
 GONE = "gone"
 FINAL_STATES = frozenset({STORED, EXPIRED, GONE})
+
+_ITEM_FIELDS = (
+    TransferItem.transfer,
+    TransferItem.data_type,
+    TransferItem.key,
+    TransferItem.state,
+    TransferItem.session_start,
+    TransferItem.detail,
+    TransferItem.location,
+    TransferItem.meta_json,
+    TransferItem.attempts,
+    TransferItem.updated_at,
+)
+_ITEM_KEY = (TransferItem.transfer, TransferItem.data_type, TransferItem.key)
+#: rows per upsert statement: 10 parameters each stays under old SQLite's 999-parameter limit
+_UPSERT_ROWS = 90
+#: what recording a known item always changes (the session start only when one is given)
+_STATE_UPDATE: dict[peewee.Field, object] = {
+    TransferItem.state: EXCLUDED.state,
+    TransferItem.session_start: fn.COALESCE(EXCLUDED.session_start, TransferItem.session_start),
+    TransferItem.detail: EXCLUDED.detail,
+    TransferItem.updated_at: EXCLUDED.updated_at,
+}
 
 
 @dataclass(frozen=True)
@@ -97,28 +123,50 @@ class TransferState:
         count_attempt: bool = False,
         meta: dict[str, object] | None = None,
     ) -> None:
-        """Set the state of items given as ``(key, state, session_start)``, in one transaction."""
+        """Set the state of items given as ``(key, state, session_start)``, in one transaction.
+
+        A new item is created; a known one gets the new state and detail, and keeps its session
+        start, location and meta unless new ones are given. One upsert statement covers many
+        items: a run records every session it meets, so a query per item would cost more
+        than storing the session.
+        """
         now = utcnow()
+        meta_json = json.dumps(meta) if meta is not None else "{}"
+        rows = [
+            (self.transfer, data_type.value, key, state, session_start, detail, location,
+             meta_json, 1 if count_attempt else 0, now)
+            for key, state, session_start in items
+        ]
+        update = dict(_STATE_UPDATE)
+        if location:
+            update[TransferItem.location] = EXCLUDED.location
+        if meta is not None:
+            update[TransferItem.meta_json] = EXCLUDED.meta_json
+        if count_attempt:
+            update[TransferItem.attempts] = TransferItem.attempts + 1
+        self._upsert(rows, update)
+
+    def record_stored(
+        self, data_type: DataType, items: Iterable[tuple[str, int | None, str]]
+    ) -> None:
+        """Mark items ``(key, session_start, location)`` stored, each with its own location."""
+        now = utcnow()
+        rows = [
+            (self.transfer, data_type.value, key, STORED, session_start, "", location, "{}", 0,
+             now)
+            for key, session_start, location in items
+        ]
+        self._upsert(rows, {**_STATE_UPDATE, TransferItem.location: EXCLUDED.location})
+
+    def _upsert(
+        self, rows: Sequence[tuple[object, ...]], update: dict[peewee.Field, object]
+    ) -> None:
+        """Insert ``rows`` (``_ITEM_FIELDS`` each), updating known items as ``update`` says."""
         with self.database.atomic():
-            for key, state, session_start in items:
-                row, _ = TransferItem.get_or_create(
-                    transfer=self.transfer,
-                    data_type=data_type.value,
-                    key=key,
-                    defaults={"state": state, "session_start": session_start},
-                )
-                row.state = state
-                if session_start is not None:
-                    row.session_start = session_start
-                row.detail = detail
-                if location:
-                    row.location = location
-                if meta is not None:
-                    row.meta_json = json.dumps(meta)
-                if count_attempt:
-                    row.attempts += 1
-                row.updated_at = now
-                row.save()
+            for chunk in peewee.chunked(rows, _UPSERT_ROWS):
+                TransferItem.insert_many(chunk, fields=_ITEM_FIELDS).on_conflict(
+                    conflict_target=_ITEM_KEY, update=update
+                ).execute()
 
     def add_pending(
         self,
@@ -126,10 +174,15 @@ class TransferState:
         keys: Iterable[tuple[str, int | None]],
         *,
         meta: dict[str, object] | None = None,
+        known: Mapping[str, str] | None = None,
     ) -> int:
-        """Note recordings to fetch, leaving alone those already known; return how many are new."""
+        """Note recordings to fetch, leaving alone those already known; return how many are new.
+
+        ``known`` is what the caller already read of these keys' states (else they are read).
+        """
         wanted = dict(keys)
-        known = self.states(data_type, wanted)
+        if known is None:
+            known = self.states(data_type, wanted)
         new = [(key, PENDING, start) for key, start in wanted.items() if key not in known]
         if new:
             self.record(data_type, new, meta=meta)

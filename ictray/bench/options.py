@@ -1,0 +1,51 @@
+"""What one benchmark run measures, and how big: the options of ``ictray bench``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ictray.errors import ValidationError
+from ictray.transfer.engine import TransferOptions
+
+
+@dataclass(frozen=True)
+class UserDestination:
+    """A destination configured in a person's settings file, to measure instead of SQLite."""
+
+    settings: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """Sizes of one run; the defaults are the full benchmark (several minutes)."""
+
+    sessions: int = 50_000
+    small_sessions: int = 5_000
+    recordings: int = 200
+    recording_size: int = 1024 * 1024
+    concurrency: int = TransferOptions.concurrency
+    idle_seconds: float = 60.0
+    desktop: bool = True
+    destination: UserDestination | None = None
+    keep: Path | None = None
+
+    def check(self) -> None:
+        if not 0 < self.small_sessions < self.sessions:
+            raise ValidationError(
+                "sessions", "give more sessions than small sessions, both above 0"
+            )
+        if self.recordings < 1 or self.recording_size < 1024 or self.concurrency < 1:
+            raise ValidationError(
+                "recordings", "give at least 1 recording of 1024 bytes or more, 1 at a time"
+            )
+        if self.idle_seconds < 1:
+            raise ValidationError("idle seconds", "idle for at least 1 second")
+
+
+#: ``--small``: every figure, at sizes CI can afford (well under a minute)
+SMALL = BenchOptions(
+    sessions=1_000, small_sessions=200, recordings=12, recording_size=64 * 1024,
+    idle_seconds=3.0,
+)

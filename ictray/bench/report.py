@@ -1,0 +1,184 @@
+"""The figures: each value beside its reference from the same run, the ratio, the target.
+
+A figure whose target is missed is marked ``MISSED`` in the table and ``"met": false`` in the
+JSON; the benchmark still exits 0, as it is a report, not a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ictray.bench.downloads import DownloadRun
+from ictray.bench.idle import IdleRun
+from ictray.bench.ingest import IngestRun
+
+MB = 1e6
+#: the idle budget: 1% of one core is 0.6 CPU seconds a minute
+IDLE_BUDGET = 0.6
+FLAT_MEMORY = 1.2
+SESSIONS_TARGET = 1000.0
+#: a busy site, for the scale figures: sessions a day, and the days an appliance keeps
+BUSY_PER_DAY = 1000
+KEPT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the table; ``met`` is None when the figure has no target."""
+
+    name: str
+    value: float
+    reference: float
+    unit: str
+    target: str
+    met: bool | None
+    reference_is: str
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.reference if self.reference else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+def ingest_figures(big: IngestRun, small: IngestRun, destination: str) -> list[Figure]:
+    """Rates, memory and scale from the large run; memory flatness from both runs."""
+    ref, own, e2e = big.reference, big.from_file, big.end_to_end
+    bare = "bare iterparse + executemany into SQLite, same report"
+    figures = [
+        Figure(
+            f"ingest end to end into {destination} ({big.sessions:,} sessions)",
+            e2e.sessions_per_second, ref.sessions_per_second, "sessions/s",
+            f">= {SESSIONS_TARGET:,.0f}/s and >= 0.5x",
+            e2e.sessions_per_second >= SESSIONS_TARGET
+            and e2e.sessions_per_second >= 0.5 * ref.sessions_per_second,
+            bare,
+            "HTTPS from the simulator's process + parse + rows + insert + the run's bookkeeping",
+        ),
+    ]
+    if e2e.rows is not None and ref.rows is not None:
+        own_rows, ref_rows = e2e.rows / e2e.seconds, ref.rows / ref.seconds
+        figures.append(Figure(
+            "rows end to end", own_rows, ref_rows, "rows/s", ">= 0.5x",
+            own_rows >= 0.5 * ref_rows, bare,
+            f"{e2e.rows / e2e.sessions:.0f} rows a session in all the tables",
+        ))
+    figures.append(Figure(
+        f"ingest from the saved report into {destination}",
+        own.sessions_per_second, ref.sessions_per_second, "sessions/s", ">= 0.5x",
+        own.sessions_per_second >= 0.5 * ref.sessions_per_second, bare,
+        "destination only: parse + rows + insert, no HTTP, no bookkeeping",
+    ))
+    for label, large, little in (("end to end", e2e, small.end_to_end),
+                                 ("from the saved report", own, small.from_file)):
+        figures.append(Figure(
+            f"peak memory {label}, {big.sessions:,} vs {small.sessions:,} sessions",
+            large.peak_bytes / MB, little.peak_bytes / MB, "MB",
+            f"<= {FLAT_MEMORY}x (flat)", large.peak_bytes <= FLAT_MEMORY * little.peak_bytes,
+            f"the same, {small.sessions:,} sessions",
+            "peak resident memory of the whole worker process (ru_maxrss)",
+        ))
+    figures.append(Figure(
+        f"peak memory end to end vs bare, {big.sessions:,} sessions",
+        e2e.peak_bytes / MB, ref.peak_bytes / MB, "MB", "-", None, bare,
+        f"the bare reference at {small.sessions:,} sessions: "
+        f"{small.reference.peak_bytes / MB:.0f} MB",
+    ))
+    figures += scale_figures(big)
+    return figures
+
+
+def scale_figures(run: IngestRun) -> list[Figure]:
+    """On paper: the first copy of a busy site, and what its database grows by."""
+    sessions = BUSY_PER_DAY * KEPT_DAYS
+    e2e, ref = run.end_to_end, run.reference
+    figures = [Figure(
+        f"first copy of {KEPT_DAYS} days x {BUSY_PER_DAY:,} sessions", sessions /
+        e2e.sessions_per_second / 60, sessions / ref.sessions_per_second / 60, "minutes", "-",
+        None, "the bare reference's rate", "at the end-to-end rate measured above",
+    )]
+    if e2e.database_bytes is not None and ref.database_bytes is not None:
+        own_each, ref_each = e2e.database_bytes / e2e.sessions, ref.database_bytes / ref.sessions
+        figures += [
+            Figure("database bytes per session", own_each, ref_each, "bytes", "-", None,
+                   "the bare reference's SQLite file", "SQLite file size / sessions stored"),
+            Figure(f"database growth at {BUSY_PER_DAY:,} sessions a day",
+                   own_each * BUSY_PER_DAY / MB, ref_each * BUSY_PER_DAY / MB, "MB/day", "-",
+                   None, "the bare reference's SQLite file",
+                   f"{own_each * sessions / 1e9:.1f} GB for {KEPT_DAYS} days"),
+        ]
+    return figures
+
+
+def download_figures(run: DownloadRun) -> list[Figure]:
+    own, bare = run.ictray, run.reference
+    count = f"{own.recordings} x {run.size / 1024:,.0f} KiB, {run.concurrency} at a time"
+    bare_is = "requests stream=True into files, same recordings, same concurrency"
+    return [
+        Figure(f"recording downloads ({count})", own.megabytes_per_second,
+               bare.megabytes_per_second, "MB/s", ">= 0.8x",
+               own.megabytes_per_second >= 0.8 * bare.megabytes_per_second, bare_is,
+               "engine pool + client + atomic, fsynced files + bookkeeping"),
+        Figure("memory growth while downloading", own.growth_bytes / MB,
+               bare.growth_bytes / MB, "MB", "< 10% of the bytes copied",
+               own.growth_bytes < 0.1 * own.bytes, bare_is,
+               f"peak resident memory above the start of the downloads; {own.bytes / MB:,.0f} "
+               "MB copied"),
+    ]
+
+
+def idle_figures(run: IdleRun) -> list[Figure]:
+    per_minute = 60 / run.seconds
+    reference = run.reference * per_minute
+    sleeping = "an ictray process that only sleeps, same window"
+    figures = [Figure(
+        "idle CPU, ictray service", run.service * per_minute, reference, "CPU s/min",
+        f"< {IDLE_BUDGET} (1% of a core)", run.service * per_minute < IDLE_BUDGET, sleeping,
+        f"measured over {run.seconds:g} s",
+    )]
+    if run.desktop is not None:
+        figures.append(Figure(
+            "idle CPU, desktop app (tray + scheduler)", run.desktop * per_minute, reference,
+            "CPU s/min", f"< {IDLE_BUDGET} (1% of a core)",
+            run.desktop * per_minute < IDLE_BUDGET, sleeping, f"measured over {run.seconds:g} s",
+        ))
+    return figures
+
+
+def _number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def table(figures: list[Figure]) -> str:
+    """The figures as an aligned text table, then what each reference is and the notes."""
+    headings = ("figure", "value", "reference", "ratio", "target", "met?")
+    rows = []
+    for figure in figures:
+        ratio = figure.ratio
+        rows.append((
+            figure.name,
+            f"{_number(figure.value)} {figure.unit}",
+            f"{_number(figure.reference)} {figure.unit}",
+            "-" if ratio is None else f"{ratio:.2f}x",
+            figure.target,
+            "-" if figure.met is None else ("yes" if figure.met else "MISSED"),
+        ))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
+    lines = ["  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip()
+             for line in (headings, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append("")
+    for number, figure in enumerate(figures, start=1):
+        lines.append(f"{number:2}. {figure.name}: reference = {figure.reference_is}"
+                     + (f"; {figure.note}" if figure.note else ""))
+    missed = [figure.name for figure in figures if figure.met is False]
+    lines.append("")
+    lines.append("MISSED: " + "; ".join(missed) if missed else "every target was met")
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""``ictray bench``: performance figures against bare references measured in the same run.
+
+A report, not a test: it exits 0 when targets are missed, and says which ones. ``--small``
+runs every figure at sizes CI can afford.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from ictray.bench.options import SMALL, BenchOptions, UserDestination
+from ictray.cli.common import print_json
+from ictray.settings import resolve_settings_path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure ingest, download and idle figures against bare references",
+        description=(
+            "Run the simulator on this computer and measure: sessions per second into SQLite "
+            "(or --dest), peak memory at two report sizes, recording download MB/s, CPU used "
+            "while idle, and what that means for the first copy of a busy site. Each figure "
+            "is shown beside a bare reference measured in the same run. The full run takes "
+            "several minutes and about 2 GB of temporary disk."
+        ),
+    )
+    defaults = BenchOptions()
+    parser.add_argument("--small", action="store_true",
+                        help="small sizes, to check that it works (CI)")
+    parser.add_argument("--sessions", type=int, metavar="N",
+                        help=f"sessions in the large report (default {defaults.sessions:,})")
+    parser.add_argument("--small-sessions", type=int, metavar="N",
+                        help="sessions in the report the large one's memory is compared with "
+                        f"(default {defaults.small_sessions:,})")
+    parser.add_argument("--recordings", type=int, metavar="N",
+                        help=f"recordings to download (default about {defaults.recordings})")
+    parser.add_argument("--recording-size", type=int, metavar="BYTES",
+                        help=f"bytes per recording (default {defaults.recording_size:,})")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help=f"downloads at a time (default {defaults.concurrency})")
+    parser.add_argument("--idle-seconds", type=float, metavar="S",
+                        help=f"how long to watch idle CPU (default {defaults.idle_seconds:g})")
+    parser.add_argument("--no-desktop", action="store_true",
+                        help="do not start the desktop app for the idle figure")
+    parser.add_argument("--dest", metavar="NAME",
+                        help="ingest into this configured destination (from --settings) "
+                        "instead of a new SQLite file; its sessions are stored under the site "
+                        "host ictray-bench.invalid and left there")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep the work folder (reports, logs, settings) under DIR")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=bench_command)
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    if args.worker:
+        from ictray.bench import worker
+
+        return worker.run(Path(args.worker))
+    from ictray.bench.report import table
+    from ictray.bench.run import run_bench
+
+    base = SMALL if args.small else BenchOptions()
+    chosen = {
+        "sessions": args.sessions,
+        "small_sessions": args.small_sessions,
+        "recordings": args.recordings,
+        "recording_size": args.recording_size,
+        "concurrency": args.concurrency,
+        "idle_seconds": args.idle_seconds,
+    }
+    options = dataclasses.replace(
+        base,
+        **{key: value for key, value in chosen.items() if value is not None},
+        desktop=not args.no_desktop,
+        keep=Path(args.keep) if args.keep else None,
+        destination=(
+            UserDestination(str(resolve_settings_path(args.settings)), args.dest)
+            if args.dest else None
+        ),
+    )
+
+    def say(text: str) -> None:
+        print(f"ictray bench: {text}", file=sys.stderr, flush=True)
+
+    results = run_bench(options, say)
+    if args.json:
+        print_json(results.as_json())
+    else:
+        print(table(results.figures))
+        for note in results.notes:
+            print(f"note: {note}")
+    return 0
