@@ -26,7 +26,7 @@ from ictray.logs import register_secret
 from ictray.settings import Settings
 from ictray.settings.destinations import get_destination, open_destination
 from ictray.settings.sites import get_site, site_credentials
-from ictray.transfer.engine import file_meta_of, recording_file_meta, recording_refs
+from ictray.transfer.items import file_meta_of, recording_file_meta, recording_refs
 
 DATA_TYPES = {DataType.SESSION_DATA, DataType.PRESENTATION_DATA}
 BATCH = 200

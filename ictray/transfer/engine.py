@@ -19,21 +19,31 @@ import gc
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 from ictray.appliance import reports
 from ictray.appliance.client import ApplianceClient
 from ictray.appliance.errors import ApplianceError, RecordingExpiredError
-from ictray.appliance.model import Presentation, Session
 from ictray.datatypes import DataType
 from ictray.destinations.base import Destination, DestinationError, FileMeta
 from ictray.errors import IctrayError
 from ictray.transfer import state as st
+from ictray.transfer.batches import BatchWriter, DownloadLedger, groups
+from ictray.transfer.items import (
+    PRESENTATION_RECORDINGS,
+    PRESENTATIONS,
+    RECORDING_EXTENSIONS,
+    SUPPORT,
+    SUPPORT_RECORDINGS,
+    Family,
+    Item,
+    file_meta_of,
+    recording_file_meta,
+    recording_refs,
+)
 from ictray.transfer.progress import Progress, ProgressCallback
 from ictray.transfer.result import FAILED, INTERRUPTED, UNREACHABLE, TransferResult
 
@@ -42,19 +52,11 @@ _freeze_lock = threading.Lock()
 _frozen = False
 
 DAY = 86_400
-SUPPORT_RECORDINGS = (
-    DataType.SESSION_RECORDINGS,
-    DataType.SHOW_MY_SCREEN_RECORDINGS,
-    DataType.COMMAND_SHELL_RECORDINGS,
-)
-PRESENTATION_RECORDINGS = (DataType.PRESENTATION_RECORDINGS,)
-RECORDING_EXTENSIONS = ("flv", "mp4")
 #: Recordings marked ``writing`` (and later ``stored``) in one commit, per download slot.
 LEDGER_ROWS_PER_SLOT = 4
 #: Items whose recorded states are read in one query. Small, because every item read ahead
 #: stays in memory until handled, and a full garbage collection walks all of them.
 STATE_LOOKUP = 25
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,76 +82,6 @@ class TransferJob:
     start_from: int | None = None  # appliance UNIX time; None: all the appliance keeps
     backup_password: str | None = field(default=None, repr=False)
     schedule_name: str | None = None
-
-
-Item = Session | Presentation
-
-
-@dataclass(frozen=True)
-class Family:
-    """Support sessions or presentations: how to fetch, write and find recordings of each."""
-
-    data_type: DataType
-    recording_types: tuple[DataType, ...]
-    fetch: Callable[..., Iterator[Any]]
-    noun: str
-
-    def types_in(self, selected: Iterable[DataType]) -> tuple[DataType, ...]:
-        mine = (self.data_type, *self.recording_types)
-        return tuple(t for t in mine if t in set(selected))
-
-
-SUPPORT = Family(DataType.SESSION_DATA, SUPPORT_RECORDINGS, reports.iter_sessions, "session")
-PRESENTATIONS = Family(
-    DataType.PRESENTATION_DATA,
-    PRESENTATION_RECORDINGS,
-    reports.iter_presentations,
-    "presentation",
-)
-
-
-def recording_refs(item: Item, data_type: DataType) -> list[int | None]:
-    """The instances of one recording kind a session or presentation has (None: single)."""
-    if isinstance(item, Presentation):
-        ok = data_type is DataType.PRESENTATION_RECORDINGS
-        return [None] if ok and item.presentation_recording_download_url else []
-    if data_type is DataType.SESSION_RECORDINGS:
-        return [None] if item.has_session_recording else []
-    if data_type is DataType.COMMAND_SHELL_RECORDINGS:
-        return [ref.instance for ref in item.command_shell_recordings]
-    if data_type is DataType.SHOW_MY_SCREEN_RECORDINGS:
-        return [ref.instance for ref in item.show_my_screen_recordings]
-    return []
-
-
-def file_meta_of(item: Item) -> dict[str, Any]:
-    """What a file destination needs to name a recording of this item, kept with the item."""
-    return {
-        "lseq": item.lseq,
-        "external_key": item.external_key,
-        "session_type": getattr(item, "session_type", "presentation"),
-    }
-
-
-def recording_file_meta(
-    site_host: str,
-    data_type: DataType,
-    lsid: str,
-    instance: int | None,
-    meta: dict[str, Any],
-    extension: str = "flv",
-) -> FileMeta:
-    """How a file destination is to name one recording (``meta`` from ``file_meta_of``)."""
-    return FileMeta(
-        site_host=site_host,
-        data_type=data_type,
-        extension=extension,
-        lsid=lsid,
-        lseq=meta.get("lseq"),
-        external_key=meta.get("external_key"),
-        session_type=meta.get("session_type") or "",
-        instance=instance,
-    )
 
 
 def freeze_long_lived_objects() -> None:
@@ -295,12 +227,12 @@ class TransferRun:
     def _walk_window(self, family: Family, types: tuple[DataType, ...]) -> None:
         starts = {t: self._start_of(t) for t in types}
         begin = max(0, min(starts.values()) - self.options.overlap)
-        writer = _BatchWriter(self, family)
+        writer = BatchWriter(self, family)
         while begin < self.now:
             end = min(begin + self.options.chunk, self.now)
             window = reports.TimeWindow(since=begin, duration=end - begin)
             seen = 0
-            for group in _groups(family.fetch(self.client, window), STATE_LOOKUP):
+            for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
                 known = self._known(types, group)
                 for item in group:
                     seen += 1
@@ -339,10 +271,10 @@ class TransferRun:
                     starts[row.key] = row.session_start
         if not open_items:
             return
-        writer = _BatchWriter(self, family)
+        writer = BatchWriter(self, family)
         found: set[str] = set()
         fetched = family.fetch(self.client, lsids=sorted(open_items))
-        for group in _groups(fetched, STATE_LOOKUP):
+        for group in groups(fetched, STATE_LOOKUP):
             known = self._known(types, group)
             for item in group:
                 found.add(item.lsid)
@@ -386,7 +318,7 @@ class TransferRun:
         family: Family,
         item: Item,
         due: Sequence[DataType],
-        writer: _BatchWriter,
+        writer: BatchWriter,
         recorded: dict[DataType, dict[str, str]],
     ) -> None:
         """Store, skip or note one item; ``recorded`` holds what ``_known`` found of it."""
@@ -478,7 +410,7 @@ class TransferRun:
         self._emit(data_type, 0, total, f"{total} {data_type.label.lower()} to download")
         done = 0
         slots = max(1, self.options.concurrency)
-        ledger = _Ledger(self.state, data_type, pending, slots * LEDGER_ROWS_PER_SLOT)
+        ledger = DownloadLedger(self.state, data_type, pending, slots * LEDGER_ROWS_PER_SLOT)
         with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="download") as pool:
             running: dict[Future[Any], Any] = {}
 
@@ -531,7 +463,7 @@ class TransferRun:
         return (stored.location if stored else ""), result.bytes
 
     def _settle(
-        self, data_type: DataType, row: Any, future: Future[Any], ledger: _Ledger
+        self, data_type: DataType, row: Any, future: Future[Any], ledger: DownloadLedger
     ) -> None:
         counts = self.result.count(data_type)
         key, start = row.key, row.session_start
@@ -581,115 +513,3 @@ class TransferRun:
         if stored is not None and stored.removed_by_retention:
             self.log.info("retention removed %d older backup(s)", len(stored.removed_by_retention))
         self._emit(DataType.SITE_BACKUPS, 1, 1, "site backup stored")
-
-
-def _groups(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), read as they are needed."""
-    iterator = iter(items)
-    while group := list(islice(iterator, max(1, size))):
-        yield group
-
-
-class _Ledger:
-    """The download phase's bookkeeping: a few commits to the settings file for many recordings.
-
-    Recordings are marked ``writing`` a handful at a time, before any of them starts, and
-    marked ``stored`` a handful at a time, after their files landed. Both are safe to delay or
-    advance: a recording left ``writing`` by a crash is looked for in the destination on the
-    next run and downloaded again only when its file is not there. ``close`` records what is
-    still held and hands recordings never started back as ``pending``.
-    """
-
-    def __init__(self, state: st.TransferState, data_type: DataType, rows: Iterable[Any],
-                 size: int) -> None:
-        self.state = state
-        self.data_type = data_type
-        self.rows = iter(rows)
-        self.size = size
-        self.reserved: deque[Any] = deque()
-        self.landed: list[tuple[str, int | None, str]] = []
-
-    def next_row(self) -> Any | None:
-        """The next recording to download, already marked ``writing``; None when none is left."""
-        if not self.reserved:
-            self.reserved.extend(islice(self.rows, self.size))
-            if not self.reserved:
-                return None
-            self.state.record(
-                self.data_type, [(row.key, st.WRITING, row.session_start) for row in self.reserved]
-            )
-        return self.reserved.popleft()
-
-    def stored(self, key: str, session_start: int | None, location: str) -> None:
-        self.landed.append((key, session_start, location))
-        if len(self.landed) >= self.size:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.landed:
-            self.state.record_stored(self.data_type, self.landed)
-            self.landed = []
-
-    def close(self) -> None:
-        self._flush()
-        if self.reserved:
-            self.state.record(
-                self.data_type, [(row.key, st.PENDING, row.session_start) for row in self.reserved]
-            )
-            self.reserved.clear()
-
-
-class _BatchWriter:
-    """Collects sessions (or presentations) and writes them in one transaction per batch."""
-
-    def __init__(self, run: TransferRun, family: Family) -> None:
-        self.run = run
-        self.family = family
-        self.items: list[tuple[Item, str]] = []
-
-    def add(self, item: Item, final_state: str) -> None:
-        self.items.append((item, final_state))
-        if len(self.items) >= self.run.options.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.items:
-            return
-        batch, self.items = self.items, []
-        destination = self.run.destination
-        host = self.run.job.site_host
-        data_type = self.family.data_type
-        self.run.state.record(
-            data_type, [(item.lsid, st.WRITING, item.start_time) for item, _ in batch]
-        )
-        while batch:
-            items = [item for item, _ in batch]
-            try:
-                if data_type is DataType.SESSION_DATA:
-                    destination.write_sessions(host, items)  # type: ignore[arg-type]
-                else:
-                    destination.write_presentations(host, items)  # type: ignore[arg-type]
-                break
-            except DestinationError as error:
-                if error.lsid is None or error.lsid not in {item.lsid for item in items}:
-                    raise
-                batch = [entry for entry in batch if entry[0].lsid != error.lsid]
-                self._refused(error.lsid, error)
-        self.run.state.record(
-            data_type, [(item.lsid, state, item.start_time) for item, state in batch]
-        )
-        self.run.result.count(data_type).stored += sum(1 for _, s in batch if s == st.STORED)
-
-    def _refused(self, lsid: str, error: DestinationError) -> None:
-        """One session the destination will never take: say so once, and let the rest pass."""
-        data_type = self.family.data_type
-        self.run.state.record(data_type, [(lsid, st.GONE, None)], detail=str(error))
-        self.run.result.count(data_type).failed += 1
-        self.run.result.worsen(UNREACHABLE, str(error))
-        self.run.log.error(
-            "%s %s is refused by destination %r and is not stored: %s",
-            self.family.noun,
-            lsid,
-            self.run.job.destination_name,
-            error,
-        )

@@ -133,8 +133,18 @@ class TransferState:
         now = utcnow()
         meta_json = json.dumps(meta) if meta is not None else "{}"
         rows = [
-            (self.transfer, data_type.value, key, state, session_start, detail, location,
-             meta_json, 1 if count_attempt else 0, now)
+            (
+                self.transfer,
+                data_type.value,
+                key,
+                state,
+                session_start,
+                detail,
+                location,
+                meta_json,
+                1 if count_attempt else 0,
+                now,
+            )
             for key, state, session_start in items
         ]
         update = dict(_STATE_UPDATE)
@@ -152,8 +162,7 @@ class TransferState:
         """Mark items ``(key, session_start, location)`` stored, each with its own location."""
         now = utcnow()
         rows = [
-            (self.transfer, data_type.value, key, STORED, session_start, "", location, "{}", 0,
-             now)
+            (self.transfer, data_type.value, key, STORED, session_start, "", location, "{}", 0, now)
             for key, session_start, location in items
         ]
         self._upsert(rows, {**_STATE_UPDATE, TransferItem.location: EXCLUDED.location})

@@ -8,7 +8,9 @@ import psycopg
 
 from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.settings.models import Transfer, TransferItem
-from ictray.transfer.engine import SUPPORT, TransferJob, TransferRun, _BatchWriter
+from ictray.transfer.batches import BatchWriter
+from ictray.transfer.engine import TransferJob, TransferRun
+from ictray.transfer.items import SUPPORT
 from ictray.transfer.state import TransferState
 
 
@@ -34,7 +36,7 @@ def test_one_refused_session_is_reported_and_the_batch_goes_on(
         job = TransferJob("sim", simulator.address, "pg", tuple(transfer.data_types))
         with simulator.client() as client, plugin:
             run = TransferRun(job, client, plugin, TransferState(transfer))
-            writer = _BatchWriter(run, SUPPORT)
+            writer = BatchWriter(run, SUPPORT)
             for session in sessions:
                 writer.add(session, "stored")
             writer.flush()

@@ -26,11 +26,15 @@ def state(simulator, tmp_path):
     with open_settings(tmp_path / "s.db", create=True, credential_store=None) as settings:
         sites.add_site(settings, name="sim", **simulator.site_fields())
         destinations.add_destination(
-            settings, name="files", plugin="filesystem",
+            settings,
+            name="files",
+            plugin="filesystem",
             options={"directory": str(tmp_path / "files")},
         )
         schedules.add_schedule(
-            settings, name="s", every="1h",
+            settings,
+            name="s",
+            every="1h",
             transfers=[schedules.parse_transfer("sim:files:session_recordings")],
         )
         yield settings, TransferState(Transfer.get())
@@ -65,7 +69,9 @@ def test_many_items_in_one_call_each_keep_their_own_location(state) -> None:
     for n, key in enumerate(keys[::50]):
         item = _item(key)
         assert (item.state, item.location, item.session_start) == (
-            STORED, f"/files/{key}.xml", n * 50
+            STORED,
+            f"/files/{key}.xml",
+            n * 50,
         )
     assert book.states(RECORDINGS, keys) == {}  # another data type knows none of them
 
@@ -83,8 +89,15 @@ def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
     options = TransferOptions(concurrency=2)
     prepared = prepare(settings, Transfer.get(), client_options={"timeout": 5})
     with prepared.client:
-        run = TransferRun(prepared.job, prepared.client, prepared.destination, prepared.state,
-                          options=options, progress=stop_after_two, stop=stop)
+        run = TransferRun(
+            prepared.job,
+            prepared.client,
+            prepared.destination,
+            prepared.state,
+            options=options,
+            progress=stop_after_two,
+            stop=stop,
+        )
         first = run.run()
     states = Counter(item.state for item in TransferItem.select())
     assert states[WRITING] == 0, states
@@ -98,8 +111,9 @@ def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
         ), item.location
     prepared = prepare(settings, Transfer.get(), client_options={"timeout": 5})
     with prepared.client:
-        second = TransferRun(prepared.job, prepared.client, prepared.destination,
-                             prepared.state, options=options).run()
+        second = TransferRun(
+            prepared.job, prepared.client, prepared.destination, prepared.state, options=options
+        ).run()
     assert second.ok, second.errors
     assert book.count(RECORDINGS, PENDING) == 0
     assert book.count(RECORDINGS, STORED) == states[STORED] + second.count(RECORDINGS).stored
