@@ -69,8 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         if args.command is None:
-            parser.print_help()
-            return 0
+            # imported here only: the commands must start where no display or Tk exists
+            from ictray.tray.main import run_desktop
+
+            return run_desktop(args.settings)
         parser.parse_args([args.command, "--help"])
         return 2
     try:

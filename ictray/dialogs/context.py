@@ -1,0 +1,86 @@
+"""What a window may ask of the running app: the settings, the UI queue, the scheduler.
+
+The desktop app (``ictray.tray.app.DesktopApp``) implements ``Controller``; windows depend on
+this small protocol only, so they can be opened and tested without a tray icon.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from ictray.dialogs.worker import UiQueue
+from ictray.settings import Settings
+
+RUNNING = "running"
+PAUSED = "paused"
+STOPPED = "stopped"
+
+# Window names for Controller.open_window
+MAIN = "main"
+SITES = "sites"
+PLUGINS = "plugins"
+SCHEDULES = "schedules"
+APP_SETTINGS = "app-settings"
+NOTIFY_SETTINGS = "notify-settings"
+API_TESTER = "api-tester"
+LOG_FILE = "log-file"
+SETUP_WINDOWS = (
+    (SITES, "Site Configuration"),
+    (PLUGINS, "Plugin Configuration"),
+    (SCHEDULES, "Schedule Configuration"),
+    (APP_SETTINGS, "Application Settings"),
+    (NOTIFY_SETTINGS, "Notification Settings"),
+)
+
+
+def local_time(value: datetime | None, *, never: str = "never") -> str:
+    """A stored (naive UTC) time as this computer's local time, to the minute."""
+    if value is None:
+        return never
+    return value.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class SchedulerStatus:
+    """The embedded scheduler as people see it.
+
+    ``state`` is running, paused (switched off in Application Settings) or stopped (it could
+    not start: ``detail`` says why); ``transferring`` names the schedules running now.
+    """
+
+    state: str
+    detail: str
+    transferring: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return {RUNNING: "running", PAUSED: "stopped (paused)"}.get(self.state, "stopped")
+
+
+class Controller(Protocol):
+    """The running app, as windows see it."""
+
+    settings: Settings
+    ui: UiQueue
+
+    def open_window(self, name: str) -> tk.Toplevel:
+        """Open (or bring to the front) one of the named windows above."""
+
+    def run_now(self, schedule: str | None) -> None:
+        """Run one schedule, or every enabled one, now."""
+
+    def toggle_scheduler(self) -> None:
+        """Pause a running scheduler; resume a paused one; try again to start a stopped one."""
+
+    def scheduler_status(self) -> SchedulerStatus: ...
+
+    def settings_changed(self) -> None:
+        """Something was saved: refresh the icon, the menu and the main window."""
+
+    def logging_changed(self) -> None:
+        """The log folder or removal days changed: write the logs where they now belong."""
+
+    def quit(self) -> None: ...

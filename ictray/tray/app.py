@@ -1,0 +1,237 @@
+"""The running desktop app: Tk windows, the tray icon and the embedded scheduler, on one queue.
+
+Tk owns the thread that creates it (a withdrawn root; every window is a ``Toplevel``). The
+tray icon and the scheduler live on threads of their own and only post calls to ``ui``, which
+the Tk thread drains. ``DesktopApp`` implements ``dialogs.context.Controller``: it opens the
+windows (one of each at a time), runs schedules now, pauses and resumes the scheduler, and
+refreshes the icon, its tooltip and the main window whenever something happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import tkinter as tk
+from collections.abc import Callable
+
+from ictray.cli.common import start_logging
+from ictray.dialogs.api_tester import ApiTesterDialog
+from ictray.dialogs.app_settings import AppSettingsDialog
+from ictray.dialogs.context import (
+    API_TESTER,
+    APP_SETTINGS,
+    LOG_FILE,
+    MAIN,
+    NOTIFY_SETTINGS,
+    PAUSED,
+    PLUGINS,
+    RUNNING,
+    SCHEDULES,
+    SITES,
+    STOPPED,
+    SchedulerStatus,
+)
+from ictray.dialogs.first_run import Walkthrough
+from ictray.dialogs.log_viewer import LogViewer
+from ictray.dialogs.main_window import MainWindow
+from ictray.dialogs.notify_settings import NotifySettingsDialog
+from ictray.dialogs.plugins import PluginDialog
+from ictray.dialogs.schedules import ScheduleDialog
+from ictray.dialogs.sites import SiteDialog
+from ictray.dialogs.widgets import Window, use_theme
+from ictray.dialogs.worker import UiQueue
+from ictray.errors import IctrayError
+from ictray.notify import ErrorMailer
+from ictray.scheduler.service import SchedulerEvent
+from ictray.settings import Settings
+from ictray.settings.models import Destination, Schedule, Site
+from ictray.settings.schedules import list_schedules
+from ictray.tray.icon import TrayIcon
+from ictray.tray.icons import draw_icon
+from ictray.tray.scheduler_host import EmbeddedScheduler
+from ictray.tray.status import TrayView, tray_view
+
+log = logging.getLogger("ictray.desktop")
+
+WINDOWS: dict[str, Callable[[tk.Misc, DesktopApp], Window]] = {
+    MAIN: MainWindow,
+    SITES: SiteDialog,
+    PLUGINS: PluginDialog,
+    SCHEDULES: ScheduleDialog,
+    APP_SETTINGS: AppSettingsDialog,
+    NOTIFY_SETTINGS: NotifySettingsDialog,
+    API_TESTER: ApiTesterDialog,
+    LOG_FILE: LogViewer,
+}
+REFRESH_IDLE_MS = 30_000  # next-run times in the tooltip stay current
+REFRESH_BUSY_MS = 1_000  # while a transfer runs
+
+
+class DesktopApp:
+    def __init__(
+        self,
+        root: tk.Misc,
+        settings: Settings,
+        *,
+        tray: bool = True,
+        client_options: dict[str, object] | None = None,
+        on_quit: Callable[[], None] | None = None,
+    ) -> None:
+        self.root = root
+        self.settings = settings
+        self.ui = UiQueue()
+        self.scheduler = EmbeddedScheduler(
+            settings, self.ui.post, self.on_scheduler_event, client_options
+        )
+        self.tray = TrayIcon(self, self.ui.post) if tray else None
+        self.windows: dict[str, Window] = {}
+        self.walkthrough: Walkthrough | None = None
+        self.view: TrayView | None = None
+        self.closed = False
+        self._on_quit = on_quit
+        self._mailer: ErrorMailer | None = None
+        self._refresh_job: str | None = None
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self, *, first_run: bool = False) -> None:
+        """Logs, scheduler, tray icon, main window; then the walkthrough for what is missing."""
+        use_theme(self.root)
+        self.ui.attach(self.root)
+        self._mailer = start_logging(self.settings, console=False)
+        log.info("desktop app started on the settings file %s", self.settings.path)
+        self.scheduler.start()
+        status = self.scheduler.status()
+        self.view = tray_view(status)
+        image = draw_icon(self.view.icon)
+        if self.tray is not None and not self.tray.start(image, self.view.tooltip):
+            self.tray = None
+        self.open_window(MAIN)
+        self.refresh()
+        missing = [
+            step
+            for step, model in ((SITES, Site), (PLUGINS, Destination), (SCHEDULES, Schedule))
+            if not model.select().exists()
+        ]
+        if first_run or SITES in missing:
+            self.walkthrough = Walkthrough(self.root, missing, self.open_window)
+            self.walkthrough.start()
+
+    def quit(self) -> None:
+        """Tray icon down first (or the process hangs at exit), then scheduler, then windows."""
+        if self.closed:
+            return
+        self.closed = True
+        log.info("desktop app quitting")
+        if self.tray is not None:
+            self.tray.stop()
+        self.scheduler.stop()
+        if self._refresh_job is not None:
+            self.root.after_cancel(self._refresh_job)
+        self.ui.detach()
+        if self.walkthrough is not None:
+            self.walkthrough.close()
+        for window in list(self.windows.values()):
+            if window.winfo_exists():
+                window.close()
+        if self._mailer is not None:
+            self._mailer.flush()
+        if self._on_quit is not None:
+            self._on_quit()
+
+    # -- windows ----------------------------------------------------------------------------
+
+    def open_window(self, name: str) -> Window:
+        window = self.windows.get(name)
+        if window is not None and window.winfo_exists():
+            window.bring_up()
+            return window
+        window = WINDOWS[name](self.root, self)
+        self.windows[name] = window
+        if name == MAIN:
+            window.when_closed(self._main_closed)
+        window.after_idle(window.bring_up)
+        return window
+
+    def _main_closed(self) -> None:
+        """Without a tray icon, nothing could bring the window back: closing it quits."""
+        if not self.closed and (self.tray is None or not self.tray.shown):
+            self.quit()
+
+    def _tell(self, text: str, *, error: bool = False) -> None:
+        main = self.windows.get(MAIN)
+        if isinstance(main, MainWindow) and main.winfo_exists():
+            main.show_message(text, error=error)
+        (log.warning if error else log.info)("%s", text)
+
+    # -- scheduler --------------------------------------------------------------------------
+
+    def scheduler_status(self) -> SchedulerStatus:
+        return self.scheduler.status()
+
+    def run_now(self, schedule: str | None) -> None:
+        try:
+            started = self.scheduler.run_now([schedule] if schedule else None)
+        except IctrayError as error:
+            self._tell(str(error), error=True)
+            return
+        if started:
+            self._tell(f"started now: {', '.join(started)}")
+        elif schedule:
+            self._tell(f"schedule {schedule!r} is already running")
+        else:
+            self._tell("nothing to run: there is no enabled schedule, or they are all running")
+        self.refresh()
+
+    def toggle_scheduler(self) -> None:
+        state = self.scheduler.status().state
+        if state != STOPPED:
+            self.scheduler.set_paused(state == RUNNING)
+        elif self.scheduler.start() and self.scheduler.status().state == PAUSED:
+            self.scheduler.set_paused(False)  # "Start scheduler" also ends a pause
+        self.refresh()
+
+    def on_scheduler_event(self, event: SchedulerEvent) -> None:
+        """Tk thread: a scheduler event, posted from a scheduler thread."""
+        main = self.windows.get(MAIN)
+        if event.kind == "progress" and event.progress is not None:
+            if isinstance(main, MainWindow) and main.winfo_exists():
+                item = event.progress
+                main.show_activity(
+                    f"{event.schedule}: {item.site} → {item.destination}: {item.text}"
+                )
+            return
+        if event.kind == "finished" and event.run is not None:
+            self._tell(f"schedule {event.schedule!r} ended: {event.run.outcome}")
+        self.refresh()
+
+    # -- what people see ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Bring the icon, tooltip, menu and open windows up to date."""
+        if self.closed:
+            return
+        status = self.scheduler.status()
+        self.view = tray_view(status)
+        if self.tray is not None:
+            toggle = {RUNNING: "Pause scheduler", PAUSED: "Resume scheduler"}.get(
+                status.state, "Start scheduler"
+            )
+            names = tuple(s.name for s in list_schedules() if s.enabled)
+            self.tray.show(draw_icon(self.view.icon), self.view.tooltip, names, toggle)
+        for name in (MAIN, APP_SETTINGS):
+            window = self.windows.get(name)
+            if isinstance(window, (MainWindow, AppSettingsDialog)) and window.winfo_exists():
+                window.refresh()
+        if self._refresh_job is not None:
+            self.root.after_cancel(self._refresh_job)
+        delay = REFRESH_BUSY_MS if status.transferring else REFRESH_IDLE_MS
+        self._refresh_job = self.root.after(delay, self.refresh)
+
+    def settings_changed(self) -> None:
+        self.refresh()
+
+    def logging_changed(self) -> None:
+        if self._mailer is not None:
+            self._mailer.flush()
+        self._mailer = start_logging(self.settings, console=False)
+        log.info("log and notification settings applied")

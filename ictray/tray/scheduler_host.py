@@ -1,0 +1,93 @@
+"""The scheduler embedded in the desktop app, reporting to the Tk thread through its queue.
+
+The scheduler runs on threads of its own (``ictray.scheduler.service``); its events arrive on
+those threads and are posted to the Tk thread, progress at most every ``PROGRESS_INTERVAL``.
+When another scheduler (``ictray service`` or a second app) holds the settings file, this one
+stays stopped and says why; *Run now* still works beside it, as ``ictray run-now`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ictray.dialogs.context import PAUSED, RUNNING, STOPPED, SchedulerStatus
+from ictray.scheduler.lock import SchedulerBusyError
+from ictray.scheduler.service import Scheduler, SchedulerEvent
+from ictray.settings import Settings
+
+log = logging.getLogger("ictray.desktop")
+
+PROGRESS_INTERVAL = 0.25
+STOP_TIMEOUT = 10.0
+
+
+class EmbeddedScheduler:
+    """Start, stop, pause and run-now, with the state the tray and the windows show."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        post: Callable[..., None],
+        on_event: Callable[[SchedulerEvent], None],
+        client_options: dict[str, object] | None = None,
+    ) -> None:
+        self._post = post
+        self._on_event = on_event
+        self.scheduler = Scheduler(settings, on_event=self._event, client_options=client_options)
+        self.started = False
+        self.problem = "it has not been started yet"
+        self._last_progress: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Take the settings file's scheduler lock and start; False (with ``problem``) if busy."""
+        try:
+            self.scheduler.start()
+        except SchedulerBusyError as error:
+            self.problem = str(error)
+            log.warning("the embedded scheduler did not start: %s", error)
+            return False
+        self.started, self.problem = True, ""
+        return True
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Let running transfers finish their current writes (at most ``timeout`` each)."""
+        if self.started:
+            self.scheduler.stop(timeout)
+            self.started = False
+            self.problem = "the app is quitting"
+
+    def status(self) -> SchedulerStatus:
+        running = tuple(sorted(self.scheduler.running()))
+        if not self.started:
+            detail = self.problem[:1].upper() + self.problem[1:] + "."
+            return SchedulerStatus(STOPPED, detail, running)
+        if self.scheduler.paused:
+            return SchedulerStatus(
+                PAUSED,
+                "No schedule runs on its own until it is started again; Run now still works.",
+                running,
+            )
+        return SchedulerStatus(
+            RUNNING, "Every minute it starts the schedules that are due.", running
+        )
+
+    def set_paused(self, paused: bool) -> None:
+        self.scheduler.set_paused(paused)
+
+    def run_now(self, names: list[str] | None) -> list[str]:
+        """Start these schedules (all enabled ones for None); the names actually started."""
+        return self.scheduler.run_now(names)
+
+    def _event(self, event: SchedulerEvent) -> None:
+        """Scheduler threads: pass the event to the Tk thread, progress only now and then."""
+        if event.kind == "progress":
+            now = time.monotonic()
+            with self._lock:
+                if now - self._last_progress.get(event.schedule, 0.0) < PROGRESS_INTERVAL:
+                    return
+                self._last_progress[event.schedule] = now
+        self._post(self._on_event, event)

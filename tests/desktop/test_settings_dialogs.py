@@ -1,0 +1,96 @@
+"""Application Settings and Notification Settings, saved through their widgets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from ictray.dialogs.context import APP_SETTINGS, NOTIFY_SETTINGS, PAUSED, RUNNING
+from ictray.errors import ValidationError
+from ictray.settings import validation
+
+from .helpers import fill, open_dialog, query, screenshot, wait_until
+
+
+def test_application_settings_keep_the_logs_where_asked(make_app, settings, wired, tmp_path):
+    app = make_app(tray=False)
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.form.get("settings file") == str(settings.path)
+    fill(dialog.form, {"log removal days": "soon"})
+    dialog.buttons["Save"].invoke()
+    with pytest.raises(ValidationError) as expected:
+        validation.check_days("soon", "log removal days")
+    assert dialog.form.error_text("log removal days") == expected.value.message
+    screenshot(dialog, "application-settings-invalid")
+
+    folder = tmp_path / "other-logs"
+    fill(dialog.form, {"log removal days": "30", "log folder": str(folder)})
+    dialog.buttons["Save"].invoke()
+    assert not dialog.winfo_exists()
+    assert query(settings.path, "SELECT log_folder, log_removal_days FROM app_settings") == [
+        (str(folder), 30)
+    ]
+    logging.getLogger("ictray.desktop").info("written after the change")
+    assert "written after the change" in "".join(
+        path.read_text() for path in folder.glob("ic-*.log")
+    )
+
+
+def test_the_scheduler_is_stopped_and_started_from_application_settings(
+    make_app, settings, wired
+) -> None:
+    app = make_app(tray=False)
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.scheduler_button.cget("text") == "Stop Scheduler"
+    screenshot(dialog, "application-settings")
+    dialog.scheduler_button.invoke()
+    assert app.scheduler_status().state == PAUSED
+    assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(0,)]
+    assert dialog.scheduler_button.cget("text") == "Start Scheduler"
+    assert "stopped" in dialog.scheduler_text.cget("text")
+    dialog.scheduler_button.invoke()
+    assert app.scheduler_status().state == RUNNING
+    assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(1,)]
+
+
+def test_notification_settings_send_a_test_mail(make_app, settings, wired, smtp_server):
+    server = smtp_server()
+    app = make_app(tray=False)
+    dialog = open_dialog(app, NOTIFY_SETTINGS)
+    dialog.form.widgets["enabled"].invoke()
+    dialog.buttons["Save"].invoke()
+    assert dialog.form.error_text("smtp host") == "required when notifications are enabled"
+    fill(
+        dialog.form,
+        {
+            "smtp host": server.host,
+            "port": str(server.port),
+            "security": "none (plain SMTP)",
+            "from": "ic@example.com",
+            "to": "ops@example.com, boss@example.com",
+        },
+    )
+    dialog.buttons["Send Test"].invoke()
+    wait_until(dialog, lambda: server.inbox.messages, 20, "the test mail")
+    wait_until(dialog, lambda: "test message went" in dialog.test_result.cget("text"), 5, "result")
+    message = server.inbox.messages[0]
+    assert message["To"] == "ops@example.com, boss@example.com"
+    assert "test" in message["Subject"]
+    screenshot(dialog, "notification-settings")
+    dialog.buttons["Save"].invoke()
+    assert not dialog.winfo_exists()
+    assert query(
+        settings.path, "SELECT enabled, smtp_host, smtp_port, sender FROM notify_settings"
+    ) == [(1, server.host, server.port, "ic@example.com")]
+
+
+def test_a_bad_address_is_shown_next_to_its_field(make_app, settings, wired) -> None:
+    app = make_app(tray=False)
+    dialog = open_dialog(app, NOTIFY_SETTINGS)
+    fill(dialog.form, {"smtp host": "mail.example.com", "from": "not an address"})
+    dialog.buttons["Save"].invoke()
+    with pytest.raises(ValidationError) as expected:
+        validation.check_email("not an address", "from")
+    assert dialog.form.error_text("from") == expected.value.message
+    assert query(settings.path, "SELECT smtp_host FROM notify_settings") == [("",)]
