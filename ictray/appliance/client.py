@@ -667,6 +667,20 @@ class ApplianceClient:
         return text
 
 
+def describe_clock_skew(skew: float) -> str:
+    """``clock_skew()`` in words, with the advice a fast local clock needs."""
+    if abs(skew) < 2:
+        return "none (this computer's clock matches the appliance's)"
+    direction = "ahead of" if skew > 0 else "behind"
+    warning = ""
+    if skew > 0:
+        warning = (
+            " — a clock ahead of the appliance loses data; "
+            "synchronise both with the same NTP server"
+        )
+    return f"this computer's clock is {abs(skew):.0f} s {direction} the appliance's{warning}"
+
+
 def _read_head(response: requests.Response, head: bytearray) -> Iterator[bytes]:
     """Read at least ``HEAD_SIZE`` bytes (or all, if less) into ``head``; the rest, unread."""
     chunks = response.iter_content(CHUNK_SIZE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ictray import notify, platform
+from ictray import notify
 from ictray.cli.common import (
     add_secret_arguments,
     open_from_args,
@@ -13,7 +13,6 @@ from ictray.cli.common import (
     read_secret,
 )
 from ictray.settings import Settings, preferences
-from ictray.settings.paths import default_settings_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,18 +70,10 @@ def run_app(args: argparse.Namespace) -> int:
         if changes:
             preferences.set_app(settings, **changes)  # type: ignore[arg-type]
         if args.autostart is not None:
-            set_autostart_for(settings, args.autostart == "on")
+            preferences.set_start_with_session(settings, args.autostart == "on")
         described = preferences.describe_app(settings)
-        described["autostart"] = platform.autostart_enabled()
-        described["autostart_entry"] = platform.autostart_location()
         print_json(described) if args.json else print_fields(described)
     return 0
-
-
-def set_autostart_for(settings: Settings, enabled: bool) -> None:
-    """Start the desktop app at log-on with these settings (``--settings`` unless the default)."""
-    path = None if settings.path.resolve() == default_settings_path().resolve() else settings.path
-    platform.set_autostart(enabled, platform.autostart_command(path))
 
 
 def run_notify(args: argparse.Namespace) -> int:

@@ -161,7 +161,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from ictray.appliance.client import ApplianceClient
+    from ictray.appliance.client import ApplianceClient, describe_clock_skew
 
     with open_from_args(args) as settings:
         credentials = sites.site_credentials(settings, sites.get_site(args.name))
@@ -170,18 +170,5 @@ def run_test(args: argparse.Namespace) -> int:
         skew = client.clock_skew()
     print(f"site {credentials.name!r} ({credentials.host}): credentials accepted")
     print(f"API version: {info.api_version}")
-    print(f"clock skew: {_describe_skew(skew)}")
+    print(f"clock skew: {describe_clock_skew(skew)}")
     return 0
-
-
-def _describe_skew(skew: float) -> str:
-    if abs(skew) < 2:
-        return "none (this computer's clock matches the appliance's)"
-    direction = "ahead of" if skew > 0 else "behind"
-    warning = ""
-    if skew > 0:
-        warning = (
-            " — a clock ahead of the appliance loses data; "
-            "synchronise both with the same NTP server"
-        )
-    return f"this computer's clock is {abs(skew):.0f} s {direction} the appliance's{warning}"

@@ -58,6 +58,14 @@ class AppSettingsDialog(Window):
             "Leave empty to keep them.",
             value="" if removal is None else str(removal),
         )
+        self.form.check(
+            "start with session",
+            "Start with Windows",
+            "Start this app (and its scheduler) when you log in: a Run entry on Windows, an "
+            "autostart entry on a Linux desktop. " + f"Entry: {described['autostart_entry']}",
+            value=bool(described["autostart"]),
+            text="Start ictray when I log in",
+        )
         self.buttons = self.button_row(
             self.body, [("Save", self.save), ("Cancel", self.close)], default="Save"
         )
@@ -87,6 +95,9 @@ class AppSettingsDialog(Window):
                 log_folder=self.form.get("log folder").strip() or None,
                 log_removal_days=self.form.get("log removal days"),
             )
+            wanted = self.form.flag("start with session")
+            if wanted != preferences.describe_app(self.settings)["autostart"]:
+                preferences.set_start_with_session(self.settings, wanted)
 
         if attempt(self, [self.form], store):
             self.controller.logging_changed()

@@ -11,8 +11,7 @@ import tkinter as tk
 from collections.abc import Callable, Sequence
 from tkinter import filedialog, ttk
 
-from ictray.appliance.client import ApplianceClient
-from ictray.cli.site_cmd import _describe_skew as describe_skew
+from ictray.appliance.client import ApplianceClient, describe_clock_skew
 from ictray.dialogs.context import Controller
 from ictray.dialogs.editor import EditorWindow
 from ictray.dialogs.form import Form, attempt
@@ -199,7 +198,7 @@ class SiteDialog(EditorWindow):
                 skew = client.clock_skew()
             return (
                 f"{credentials.host}: credentials accepted\nAPI version: {info.api_version}\n"
-                f"clock skew: {describe_skew(skew)}"
+                f"clock skew: {describe_clock_skew(skew)}"
             )
 
         run_in_background(self.controller.ui, work, self._tested, "site test")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ictray import platform
 from ictray.errors import ValidationError
 from ictray.logs import register_secret
 from ictray.notify import SmtpConfig
 from ictray.settings import validation
-from ictray.settings.paths import default_log_folder
+from ictray.settings.paths import default_log_folder, default_settings_path
 from ictray.settings.sites import KEEP, MASK, check_secret
 from ictray.settings.store import Settings
 
@@ -46,6 +47,15 @@ def set_app(
     app.save()
 
 
+def set_start_with_session(settings: Settings, enabled: bool) -> None:
+    """*Start with Windows* (an XDG autostart entry on Linux) for the desktop app.
+
+    The entry names this settings file with ``--settings`` unless it is the default one.
+    """
+    default = settings.path.resolve() == default_settings_path().resolve()
+    platform.set_autostart(enabled, platform.autostart_command(None if default else settings.path))
+
+
 def describe_app(settings: Settings) -> dict[str, Any]:
     app = settings.app()
     return {
@@ -53,6 +63,8 @@ def describe_app(settings: Settings) -> dict[str, Any]:
         "log_folder": str(log_folder(settings)),
         "log_removal_days": app.log_removal_days,
         "settings_file": str(settings.path),
+        "autostart": platform.autostart_enabled(),
+        "autostart_entry": platform.autostart_location(),
     }
 
 

@@ -94,3 +94,23 @@ def test_a_bad_address_is_shown_next_to_its_field(make_app, settings, wired) -> 
         validation.check_email("not an address", "from")
     assert dialog.form.error_text("from") == expected.value.message
     assert query(settings.path, "SELECT smtp_host FROM notify_settings") == [("",)]
+
+
+def test_start_with_the_session_from_application_settings(
+    make_app, settings, wired, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "ictray.desktop"
+    app = make_app(tray=False)
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.form.flag("start with session") is False
+    dialog.form.set("start with session", True)
+    dialog.buttons["Save"].invoke()
+    assert entry.is_file()
+    text = entry.read_text()
+    assert "[Desktop Entry]" in text and str(settings.path) in text
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.form.flag("start with session") is True
+    dialog.form.set("start with session", False)
+    dialog.buttons["Save"].invoke()
+    assert not entry.exists()
