@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from ictray.cli.common import open_from_args, start_logging
@@ -93,13 +92,7 @@ def _types(values: list[str]) -> list[DataType]:
 def _start(text: str | None) -> int:
     if not text:
         raise ValidationError("start", "give --start YYYY-MM-DD (or --session LSID)")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            "start", f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
-        ) from None
-    return int(moment.timestamp() if moment.tzinfo else moment.astimezone().timestamp())
+    return validation.parse_local_time(text, "start")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -45,16 +45,9 @@ RESULT_COLUMNS = (
 
 def parse_start(text: str) -> int:
     """A start date typed as ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` (local time) → UNIX time."""
-    value = text.strip()
-    if not value:
+    if not text.strip():
         raise ValidationError("start", "enter a start date (YYYY-MM-DD), or choose session IDs")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            "start", f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DD HH:MM"
-        ) from None
-    return int(moment.astimezone().timestamp())
+    return validation.parse_local_time(text, "start")
 
 
 def _listbox(form: Form, field: str, label: str, help_text: str, names: list[str]) -> tk.Listbox:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from ictray.errors import ValidationError
 
@@ -208,3 +209,15 @@ def check_days(text: str | int | None, field: str) -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise ValidationError(field, f"{value!r} is not a number of days (1 or more, or empty)")
     return int(value)
+
+
+def parse_local_time(text: str, field: str) -> int:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` (this computer's local time) → UNIX seconds."""
+    value = (text or "").strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            field, f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DD HH:MM"
+        ) from None
+    return int(moment.astimezone().timestamp())

@@ -204,27 +204,20 @@ class TransferState:
             & (TransferItem.key == key)
         ).execute()
 
+    def _in_state(self, data_type: DataType, state: str) -> peewee.ModelSelect:
+        return TransferItem.select().where(
+            (TransferItem.transfer == self.transfer)
+            & (TransferItem.data_type == data_type.value)
+            & (TransferItem.state == state)
+        )
+
     def items_in(self, data_type: DataType, state: str) -> list[TransferItem]:
         return list(
-            TransferItem.select()
-            .where(
-                (TransferItem.transfer == self.transfer)
-                & (TransferItem.data_type == data_type.value)
-                & (TransferItem.state == state)
-            )
-            .order_by(TransferItem.session_start, TransferItem.key)
+            self._in_state(data_type, state).order_by(TransferItem.session_start, TransferItem.key)
         )
 
     def count(self, data_type: DataType, state: str) -> int:
-        return (
-            TransferItem.select()
-            .where(
-                (TransferItem.transfer == self.transfer)
-                & (TransferItem.data_type == data_type.value)
-                & (TransferItem.state == state)
-            )
-            .count()
-        )
+        return self._in_state(data_type, state).count()
 
     def forget_final_before(self, data_type: DataType, before: int) -> int:
         """Drop finished items whose sessions lie wholly behind every future window."""

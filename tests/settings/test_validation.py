@@ -122,3 +122,17 @@ def test_days_email_and_ports() -> None:
     assert validation.check_port("587") == 587
     with pytest.raises(ValidationError, match="port"):
         validation.check_port("0")
+
+
+def test_local_times_for_a_start_date() -> None:
+    from datetime import datetime
+
+    expected = int(datetime(2026, 11, 1, 8, 30).astimezone().timestamp())
+    assert validation.parse_local_time("2026-11-01 08:30", "start") == expected
+    assert validation.parse_local_time("2026-11-01T08:30", "start") == expected
+    midnight = int(datetime(2026, 11, 1).astimezone().timestamp())
+    assert validation.parse_local_time(" 2026-11-01 ", "start") == midnight
+    with pytest.raises(ValidationError) as caught:
+        validation.parse_local_time("1 Nov", "start")
+    assert caught.value.field == "start"
+    assert "use YYYY-MM-DD or YYYY-MM-DD HH:MM" in caught.value.message
