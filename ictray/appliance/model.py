@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class XmlNode:
     """An element the model has no field for, kept whole (tag is the local name)."""
 
@@ -24,7 +24,7 @@ class XmlNode:
     children: list[XmlNode] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     """Who performed an event, or to whom it was directed (``performed_by``/``destination``)."""
 
@@ -33,13 +33,13 @@ class Party:
     name: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class FileInfo:
     filename: str
     filesize: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SystemInfoCategory:
     """One ``system_information/category``: column descriptions and data rows.
 
@@ -52,7 +52,7 @@ class SystemInfoCategory:
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One ``session_details/event``."""
 
@@ -70,7 +70,7 @@ class Event:
     extra: list[XmlNode] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerInfo:
     """``customer/info``: what the customer typed in the issue submission form."""
 
@@ -81,7 +81,7 @@ class CustomerInfo:
     details: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Customer:
     gsnumber: int | None
     username: str | None = None
@@ -95,7 +95,7 @@ class Customer:
     extra: list[XmlNode] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Representative:
     gsnumber: int | None
     id: str | None = None  # the rep's user id on the appliance (attribute ``id``)
@@ -115,21 +115,21 @@ class Representative:
     extra: list[XmlNode] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Team:
     id: str | None
     name: str
     primary: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomAttribute:
     display_name: str
     code_name: str
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordingRef:
     """A command shell or Show My Screen recording listed in a session (numbered from 0)."""
 
@@ -138,7 +138,7 @@ class RecordingRef:
     view_url: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Session:
     """One ``SupportSession`` ``<session>``."""
 
@@ -181,7 +181,7 @@ class Session:
         return self.session_recording_download_url is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Presentation:
     """One ``PresentationSession`` ``<presentation_session>`` [assumed layout, see CONTRACT.md].
 
@@ -207,7 +207,7 @@ class Presentation:
         return self.end_time is None
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionSummary:
     """One ``session_summary`` of a ``*Listing`` report."""
 
@@ -217,7 +217,7 @@ class SessionSummary:
     attrs: dict[str, str] = field(default_factory=dict)  # every attribute as sent
 
 
-@dataclass
+@dataclass(slots=True)
 class ApiInfo:
     """``get_api_info``: the API version and the appliance's clock."""
 

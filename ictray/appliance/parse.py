@@ -17,7 +17,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import BinaryIO, Generic, TypeVar, cast
+from typing import BinaryIO, Generic, TypeVar
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
@@ -148,6 +148,11 @@ class _Reader(Generic[T]):
 
     ``items`` names the children to convert; ``None`` converts every child. A converted item is
     removed from the tree at once, so memory holds one item at a time.
+
+    The tree is built by ElementTree's C parser. It reports the start of elements only until
+    the root is known; after that, Python sees no event per element (a report has hundreds per
+    session): after each chunk, every child of the root but the last is complete, and the last
+    is complete once the document is.
     """
 
     def __init__(
@@ -162,9 +167,12 @@ class _Reader(Generic[T]):
         self.convert = convert
         self.what = what
         self.guard = _PrologGuard()
-        self.parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
+        self.parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder())
+        # The hook XMLPullParser and iterparse use; the C parser appends (event, element).
+        self.started: list[tuple[str, Element]] = []
+        self.parser._setevents(self.started, ("start",))  # type: ignore[attr-defined]
         self.root: Element | None = None
-        self.depth = 0
+        self.is_error = False
         self.last_lsid: str | None = None
 
     def feed(self, data: bytes, final: bool = False) -> list[T]:
@@ -172,44 +180,42 @@ class _Reader(Generic[T]):
         try:
             if data:
                 self.parser.feed(data)
+            if self.root is None and self.started:
+                self._check_root(self.started[0][1])
             if final:
                 self.parser.close()
-            return self._collect()
         except ElementTree.ParseError as error:
             raise self._broken(error) from None
-
-    def _collect(self) -> list[T]:
-        ready: list[T] = []
-        # "start" and "end" events carry elements (the others, not asked for, would not)
-        events = cast(Iterator[tuple[str, Element]], self.parser.read_events())
-        for kind, element in events:
-            if kind == "start":
-                self.depth += 1
-                if self.depth == 1:
-                    self._check_root(element)
-                continue
-            self.depth -= 1
-            if self.depth == 1:
-                root = self.root
-                if root is not None and (self.items is None or _tag(element) in self.items):
-                    ready.append(self._convert(element))
-                if root is not None:
-                    root.remove(element)
-            elif self.depth == 0 and _tag(element) == "error":
-                raise ApplianceReportedError(_all_text(element).strip())
-        return ready
+        return self._collect(final)
 
     def _check_root(self, element: Element) -> None:
+        self.started.clear()
+        self.parser._setevents(self.started, ())  # type: ignore[attr-defined]
         tag = _tag(element)
-        if tag == "error":
-            return
-        if tag not in self.roots:
+        self.is_error = tag == "error"
+        if not self.is_error and tag not in self.roots:
             expected = " or ".join(f"<{root}>" for root in sorted(self.roots))
             raise MalformedReportError(
                 f"the {self.what} report starts with <{tag}>, not {expected}",
                 last_lsid=self.last_lsid,
             )
         self.root = element
+
+    def _collect(self, final: bool) -> list[T]:
+        root = self.root
+        if root is None:
+            return []
+        if self.is_error:
+            if final:
+                raise ApplianceReportedError(_all_text(root).strip())
+            return []
+        complete = len(root) if final else len(root) - 1  # the last child may be open
+        if complete <= 0:
+            return []
+        ready = [self._convert(element) for element in root[:complete]
+                 if self.items is None or _tag(element) in self.items]
+        del root[:complete]
+        return ready
 
     def _convert(self, element: Element) -> T:
         item = self.convert(element)
@@ -218,7 +224,7 @@ class _Reader(Generic[T]):
 
     def _broken(self, error: ElementTree.ParseError) -> MalformedReportError:
         line, column = error.position
-        if error.code == _NO_ELEMENTS and self.depth == 0 and self.root is None:
+        if error.code == _NO_ELEMENTS and self.root is None:
             message = f"the {self.what} report is empty or holds no XML element"
         else:
             reason = expat.errors.messages.get(error.code, str(error))  # type: ignore[call-overload]
@@ -248,21 +254,28 @@ def _chunks(source: Source) -> Iterator[bytes]:
     yield from source  # type: ignore[misc]
 
 
-_LOCAL_NAMES: dict[str, str] = {}
+class _LocalNames(dict[str, str]):
+    """``{uri}local`` → ``local``, cached: reports repeat a few dozen names endlessly.
+
+    Looked up as ``LOCAL[element.tag]`` in the loops that run for every element.
+    """
+
+    def __missing__(self, name: str) -> str:
+        local = name.rpartition("}")[2]
+        if len(self) < 4096:
+            self[name] = local
+        return local
+
+
+LOCAL = _LocalNames()
 
 
 def _local_name(name: str) -> str:
-    """``{uri}local`` → ``local``, cached: reports repeat a few dozen names endlessly."""
-    local = _LOCAL_NAMES.get(name)
-    if local is None:
-        local = name.rpartition("}")[2]
-        if len(_LOCAL_NAMES) < 4096:
-            _LOCAL_NAMES[name] = local
-    return local
+    return LOCAL[name]
 
 
 def _tag(element: Element) -> str:
-    return _local_name(element.tag)
+    return LOCAL[element.tag]
 
 
 def _attrs(element: Element) -> dict[str, str]:
@@ -296,6 +309,10 @@ def _str(node: Element) -> str | None:
 def _int_text(text: str | None, what: str, node: Element) -> int | None:
     if text is None:
         return None
+    try:
+        return int(text)  # the common case; int() takes surrounding whitespace too
+    except ValueError:
+        pass
     text = text.strip()
     if not text or text == UNKNOWN:
         return None
@@ -308,11 +325,19 @@ def _int_text(text: str | None, what: str, node: Element) -> int | None:
 
 
 def _int(node: Element) -> int | None:
-    return _int_text(_leaf_text(node), f"<{_tag(node)}>", node)
+    text = node.text
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _int_text(text or "", f"<{_tag(node)}>", node)
 
 
 def _int_attr(node: Element, name: str) -> int | None:
-    return _int_text(node.get(name), f"attribute {name}", node)
+    text = node.get(name)
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _int_text(text, f"attribute {name}", node)
 
 
 def _bool(node: Element) -> bool:
@@ -359,7 +384,7 @@ _REP_TEXT = (
 def _customer(node: Element) -> Customer:
     customer = Customer(gsnumber=_int_attr(node, "gsnumber"))
     for child in node:
-        tag = _tag(child)
+        tag = LOCAL[child.tag]
         if tag in _CUSTOMER_TEXT:
             setattr(customer, tag, _str(child))
         elif tag == "primary_cust":
@@ -380,7 +405,7 @@ def _customer(node: Element) -> Customer:
 def _representative(node: Element) -> Representative:
     rep = Representative(gsnumber=_int_attr(node, "gsnumber"), id=node.get("id"))
     for child in node:
-        tag = _tag(child)
+        tag = LOCAL[child.tag]
         if tag in _REP_TEXT:
             setattr(rep, tag, _str(child))
         elif tag in ("display_number", "seconds_involved"):
@@ -395,7 +420,7 @@ def _representative(node: Element) -> Representative:
 
 
 def _party(node: Element) -> Party:
-    return Party(node.get("type", ""), _int_attr(node, "gsnumber"), _leaf_text(node))
+    return Party(node.get("type", ""), _int_attr(node, "gsnumber"), node.text or "")
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -431,9 +456,9 @@ def _event(node: Element) -> Event:
         raise MalformedReportError(
             f"an <event> of type {node.get('event_type', '')!r} has no timestamp"
         )
-    event = Event(timestamp=stamp, event_type=node.get("event_type", ""))
+    event = Event(stamp, node.get("event_type", ""))
     for child in node:
-        tag = _tag(child)
+        tag = LOCAL[child.tag]
         if tag == "performed_by":
             event.performed_by = _party(child)
         elif tag == "destination":
@@ -460,7 +485,7 @@ def _event(node: Element) -> Event:
                 )
         elif tag == "data":
             for value in child:
-                if _tag(value) == "value":
+                if LOCAL[value.tag] == "value":
                     event.data.append((value.get("name", ""), value.get("value", "")))
                 else:
                     event.extra.append(_xml_node(value))
@@ -474,7 +499,7 @@ def _event(node: Element) -> Event:
 def _events(node: Element, extra: list[XmlNode]) -> list[Event]:
     events = []
     for child in node:
-        if _tag(child) == "event":
+        if LOCAL[child.tag] == "event":
             events.append(_event(child))
         else:
             extra.append(_xml_node(child))
@@ -522,7 +547,7 @@ def _primary_team(session: Session, node: Element) -> None:
 
 
 def _session_child(session: Session, child: Element) -> None:
-    tag = _tag(child)
+    tag = LOCAL[child.tag]
     if tag in _SESSION_TEXT:
         setattr(session, tag, _str(child))
     elif tag in _SESSION_INT:

@@ -35,7 +35,7 @@ from ictray.destinations.sql.tables import TABLES
 from ictray.settings import open_settings
 from ictray.settings.destinations import get_destination, open_destination
 from ictray.settings.models import Transfer
-from ictray.transfer.engine import TransferOptions, TransferRun, freeze_long_lived_objects
+from ictray.transfer.engine import TransferOptions, TransferRun, prepare_garbage_collector
 from ictray.transfer.job import prepare
 
 #: the site host name the benchmark's sessions are stored under (never a real site)
@@ -161,7 +161,7 @@ def file_task(spec: dict[str, Any]) -> dict[str, Any]:
     """ictray's parser, rows and SQL destination on the saved report, batched as a run does."""
     destination, database = _destination(spec)
     batch_size = TransferOptions().batch_size
-    freeze_long_lived_objects()  # as every run does first
+    prepare_garbage_collector()  # as every run does first
     started = time.perf_counter()
     sessions = 0
     with destination, Path(spec["report"]).open("rb") as stream:

@@ -9,7 +9,7 @@ accepts the statement (SQL Server takes at most 2,100 parameters, old SQLite 999
 from __future__ import annotations
 
 from ictray.destinations.sql.dialects import Dialect
-from ictray.destinations.sql.tables import TABLES, VERSION_TABLE
+from ictray.destinations.sql.tables import TABLES, TIME_COLUMNS, VERSION_TABLE
 
 MAX_KEYS = 500
 
@@ -20,24 +20,28 @@ class Statements:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._q = dialect.quote
-        self._inserts = {table: self._insert(table) for table in TABLES}
+        self._inserts: dict[tuple[str, int], str] = {}
 
     def _in(self, count: int) -> str:
         if not 0 < count <= MAX_KEYS:
             raise ValueError(f"between 1 and {MAX_KEYS} keys per statement, not {count}")
         return f"IN ({self.dialect.placeholders(count)})"
 
-    def insert(self, table: str) -> str:
-        """Parameters: the table's columns in ``TABLES`` order."""
-        return self._inserts[table]
+    def insert(self, table: str, rows: int = 1) -> str:
+        """Insert ``rows`` rows at once; parameters: each row's columns in ``TABLES`` order."""
+        key = (table, rows)
+        sql = self._inserts.get(key)
+        if sql is None:
+            columns = TABLES[table]
+            names = ", ".join(self._q(column) for column in columns)
+            values = ", ".join([f"({self._values(columns)})"] * rows)
+            sql = self._inserts[key] = f"INSERT INTO {self._q(table)} ({names}) VALUES {values}"
+        return sql
 
-    def _insert(self, table: str) -> str:
-        columns = TABLES[table]
-        names = ", ".join(self._q(column) for column in columns)
-        return (
-            f"INSERT INTO {self._q(table)} ({names}) "
-            f"VALUES ({self.dialect.placeholders(len(columns))})"
-        )
+    def _values(self, columns: tuple[str, ...]) -> str:
+        dialect = self.dialect
+        return ", ".join(dialect.time_placeholder if column in TIME_COLUMNS
+                         else dialect.placeholder for column in columns)
 
     def select_session_ids(self, count: int) -> str:
         """``(id, lsid)`` of stored sessions; parameters: host name, then ``count`` lsids."""
@@ -89,7 +93,7 @@ class Statements:
         q = self._q
         return (
             f"INSERT INTO {q(VERSION_TABLE)} ({q('version')}, {q('applied_at')}) "
-            f"VALUES ({self.dialect.placeholders(2)})"
+            f"VALUES ({self._values(('version', 'applied_at'))})"
         )
 
     def select_no_rows(self, table: str) -> str:

@@ -37,6 +37,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "session_data": ("session_id", "name", "value"),
 }
 
+#: Columns holding a time (UTC); the dialect may bind them through an SQL expression.
+TIME_COLUMNS = frozenset({"start_time", "end_time", "event_time", "applied_at"})
+
 #: Tables keyed by ``session_event_id`` and by ``session_id``: the children, deleted first.
 EVENT_CHILDREN = ("session_event_data", "system_information")
 SESSION_CHILDREN = (

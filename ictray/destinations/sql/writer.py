@@ -1,16 +1,17 @@
 """Store a batch of sessions in one transaction, replacing those already stored.
 
-Each table gets one ``executemany`` per batch; the generated ids the children need are read back
+Each table gets one ``executemany`` per batch, of statements carrying many rows each where the
+dialect allows (``rows_per_insert``); the generated ids the children need are read back
 afterwards instead of one round trip per row:
 
 - sessions by their natural key: ``(host_name, lsid)`` is unique, so ``SELECT id, lsid`` for the
   batch's lsids maps each session to its id;
 - events in insertion order: within one transaction every database assigns increasing ids in
-  the order rows are inserted (SQLite, which holds the write lock; PostgreSQL sequences and
-  InnoDB auto-increment, which are monotonic across concurrent writers; SQL Server IDENTITY),
-  and no other writer can add events to a session row this transaction has not committed. So
-  ``SELECT id, session_id ... ORDER BY session_id, id`` lists each session's events in the order
-  they were written.
+  the order rows are inserted, row by row or along a multi-row VALUES list (SQLite, which holds
+  the write lock; PostgreSQL sequences and InnoDB auto-increment, which are monotonic across
+  concurrent writers; SQL Server IDENTITY, row by row), and no other writer can add events to
+  a session row this transaction has not committed. So ``SELECT id, session_id ... ORDER BY
+  session_id, id`` lists each session's events in the order they were written.
 
 This is the same code for every dialect and stays correct with two transfers writing one
 database at once (unlike ids assigned by the program, or ``MAX(id) + 1``), where per-row
@@ -25,7 +26,7 @@ then tried alone (and rolled back) to name the one the database refused.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 
 from ictray.appliance.model import Session
 from ictray.destinations.sql.dialects import Connection, Cursor, Dialect
@@ -167,7 +168,7 @@ class SessionWriter:
     ) -> dict[str, int]:
         lsids = [rows.lsid for rows in batch]
         self._delete_stored(cursor, list(self._session_ids(cursor, site_host, lsids).values()))
-        cursor.executemany(self.statements.insert("session"), [rows.session for rows in batch])
+        self._insert(cursor, "session", [rows.session for rows in batch])
         ids = self._session_ids(cursor, site_host, lsids)
         if len(ids) != len(batch):
             missing = sorted(set(lsids) - set(ids))
@@ -198,8 +199,16 @@ class SessionWriter:
         return ids
 
     def _insert(self, cursor: Cursor, table: str, rows: Sequence[Row]) -> None:
-        if rows:
-            cursor.executemany(self.statements.insert(table), rows)
+        """Insert ``rows`` in order, ``rows_per_insert`` rows per statement where it can."""
+        per = self.dialect.rows_per_insert
+        whole = len(rows) - len(rows) % per if per > 1 else 0
+        if whole:
+            cursor.executemany(self.statements.insert(table, per), [
+                tuple(chain.from_iterable(rows[start:start + per]))
+                for start in range(0, whole, per)
+            ])
+        if whole < len(rows):
+            cursor.executemany(self.statements.insert(table), rows[whole:])
 
     def _session_ids(self, cursor: Cursor, site_host: str, lsids: Sequence[str]) -> dict[str, int]:
         ids: dict[str, int] = {}
