@@ -23,6 +23,8 @@ class BenchOptions:
 
     sessions: int = 50_000
     small_sessions: int = 5_000
+    #: runs of each rate measurement at the small size, interleaved; the fastest counts
+    repeats: int = 3
     recordings: int = 200
     recording_size: int = 1024 * 1024
     concurrency: int = TransferOptions.concurrency
@@ -36,6 +38,8 @@ class BenchOptions:
             raise ValidationError(
                 "sessions", "give more sessions than small sessions, both above 0"
             )
+        if self.repeats < 1:
+            raise ValidationError("repeats", "measure each rate at least once")
         if self.recordings < 1 or self.recording_size < 1024 or self.concurrency < 1:
             raise ValidationError(
                 "recordings", "give at least 1 recording of 1024 bytes or more, 1 at a time"
@@ -46,6 +50,6 @@ class BenchOptions:
 
 #: ``--small``: every figure, at sizes CI can afford (well under a minute)
 SMALL = BenchOptions(
-    sessions=1_000, small_sessions=200, recordings=12, recording_size=64 * 1024,
+    sessions=2_000, small_sessions=500, recordings=12, recording_size=64 * 1024,
     idle_seconds=3.0,
 )

@@ -74,7 +74,9 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         "SQLite" if options.destination is None
         else f"destination {options.destination.name!r}"
     )
-    small = ingest.measure(folder, options.small_sessions, options.destination, say)
+    small = ingest.measure(
+        folder, options.small_sessions, options.destination, say, options.repeats
+    )
     big = ingest.measure(folder, options.sessions, options.destination, say)
     copied = downloads.measure(
         folder, options.recordings, options.recording_size, options.concurrency, say
@@ -87,6 +89,7 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
     ]
     notes = [
         f"{machine()['cpus']} CPUs, Python {platform.python_version()}, {sys.platform}",
+        *report.spread_notes(small),
         f"the report of {big.sessions:,} sessions is {big.report_bytes / 1e6:,.0f} MB; saving "
         f"it over HTTPS alone ran at {big.sessions / big.report_seconds:,.0f} sessions/s "
         "(what the simulator can serve bounds the end-to-end figure)",

@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--small-sessions", type=int, metavar="N",
                         help="sessions in the report the large one's memory is compared with "
                         f"(default {defaults.small_sessions:,})")
+    parser.add_argument("--repeats", type=int, metavar="N",
+                        help="runs of each rate measurement, interleaved with the reference's; "
+                        f"the fastest counts (default {defaults.repeats})")
     parser.add_argument("--recordings", type=int, metavar="N",
                         help=f"recordings to download (default about {defaults.recordings})")
     parser.add_argument("--recording-size", type=int, metavar="BYTES",
@@ -69,6 +72,7 @@ def bench_command(args: argparse.Namespace) -> int:
     chosen = {
         "sessions": args.sessions,
         "small_sessions": args.small_sessions,
+        "repeats": args.repeats,
         "recordings": args.recordings,
         "recording_size": args.recording_size,
         "concurrency": args.concurrency,

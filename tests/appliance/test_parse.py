@@ -509,6 +509,28 @@ def test_sessions_are_yielded_before_the_stream_is_read_to_its_end() -> None:
     assert consumed[0] < len(data) // 10
 
 
+@pytest.mark.parametrize("size", [1, 5, 333, 4096, 1 << 20])
+def test_any_chunking_gives_the_same_sessions(size: int) -> None:
+    """Items are taken from the tree when the next chunk has begun another: never half-read."""
+    expected = list(SimulatedSite(sessions=6, days=1, seed=3, start=START).iter_sessions())
+    out = io.BytesIO()
+    write_session_list(expected, out)
+    data = out.getvalue()
+    chunks = [data[offset : offset + size] for offset in range(0, len(data), size)]
+    assert list(iter_sessions(chunks)) == expected
+
+
+def test_a_chunk_that_ends_right_after_a_session_still_yields_it_whole() -> None:
+    expected = list(SimulatedSite(sessions=4, days=1, seed=4, start=START).iter_sessions())
+    out = io.BytesIO()
+    write_session_list(expected, out)
+    data = out.getvalue()
+    ends = [i + len(b"</session>") for i in range(len(data)) if data.startswith(b"</session>", i)]
+    pieces = [data[start:end] for start, end in zip([0, *ends], [*ends, len(data)], strict=True)]
+    assert len(pieces) == len(expected) + 1
+    assert list(iter_sessions(pieces)) == expected
+
+
 def _peak_while_parsing(path: Path) -> tuple[int, int, float]:
     tracemalloc.start()
     try:
