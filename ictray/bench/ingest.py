@@ -38,7 +38,8 @@ from ictray.destinations.sql.tables import TABLES
 from ictray.settings import open_settings
 from ictray.settings.destinations import get_destination, open_destination
 from ictray.settings.models import Transfer
-from ictray.transfer.engine import TransferOptions, TransferRun, prepare_garbage_collector
+from ictray.transfer import collector
+from ictray.transfer.engine import TransferOptions, TransferRun
 from ictray.transfer.job import prepare
 
 #: the site host name the benchmark's sessions are stored under (never a real site)
@@ -188,13 +189,15 @@ def file_task(spec: dict[str, Any]) -> dict[str, Any]:
     """ictray's parser, rows and SQL destination on the saved report, batched as a run does."""
     destination, database = _destination(spec)
     batch_size = TransferOptions().batch_size
-    prepare_garbage_collector()  # as every run does first
+    collector.prepare()  # as every run does first
     started = time.perf_counter()
     sessions = 0
-    with destination, Path(spec["report"]).open("rb") as stream:
+    with collector.paused_during_run(), destination, Path(spec["report"]).open("rb") as stream:
         for batch in _batches(parse.iter_sessions(stream), batch_size):
             destination.write_sessions(BENCH_HOST, batch)
             sessions += len(batch)
+            del batch
+            collector.between_batches()
     seconds = time.perf_counter() - started
     return _answer(sessions, None, seconds, database)
 

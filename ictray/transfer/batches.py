@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ictray.datatypes import DataType
 from ictray.destinations.base import DestinationError
+from ictray.transfer import collector
 from ictray.transfer import state as st
 from ictray.transfer.items import Family, Item
 from ictray.transfer.result import UNREACHABLE
@@ -94,6 +95,11 @@ class BatchWriter:
         if not self.items:
             return
         batch, self.items = self.items, []
+        self._write(batch)
+        del batch  # released first, so the collection finds little alive
+        collector.between_batches()
+
+    def _write(self, batch: list[tuple[Item, str]]) -> None:
         destination = self.run.destination
         host = self.run.job.site_host
         data_type = self.family.data_type

@@ -15,7 +15,6 @@ ahead would make the window reach past what the appliance has recorded).
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -30,6 +29,7 @@ from ictray.appliance.errors import ApplianceError, RecordingExpiredError
 from ictray.datatypes import DataType
 from ictray.destinations.base import Destination, DestinationError, FileMeta
 from ictray.errors import IctrayError
+from ictray.transfer import collector
 from ictray.transfer import state as st
 from ictray.transfer.batches import BatchWriter, DownloadLedger, groups
 from ictray.transfer.items import (
@@ -48,14 +48,12 @@ from ictray.transfer.progress import Progress, ProgressCallback
 from ictray.transfer.result import FAILED, INTERRUPTED, UNREACHABLE, TransferResult
 
 log = logging.getLogger("ictray.transfer")
-_prepare_lock = threading.Lock()
-_prepared = False
 
 DAY = 86_400
 #: Recordings marked ``writing`` (and later ``stored``) in one commit, per download slot.
 LEDGER_ROWS_PER_SLOT = 4
 #: Items whose recorded states are read in one query. Small, because every item read ahead
-#: stays in memory until handled, and a full garbage collection walks all of them.
+#: stays in memory until handled.
 STATE_LOOKUP = 25
 
 
@@ -84,30 +82,6 @@ class TransferJob:
     schedule_name: str | None = None
 
 
-#: allocations between two collections of the youngest generation (Python's default is 700)
-YOUNG_GENERATION_THRESHOLD = 50_000
-
-
-def prepare_garbage_collector() -> None:
-    """Once per process, before the first run: keep the cycle collector out of the hot path.
-
-    - What the program has built by then (imported modules, the settings, the tray) lives as
-      long as the process, yet every full collection walks all of it again, and a run storing
-      thousands of sessions triggers dozens of them. ``gc.freeze()`` leaves those objects alone
-      from then on; garbage is collected first, so nothing already unreachable is kept.
-    - A run allocates hundreds of short-lived objects per session (elements, model objects,
-      rows) and frees them by reference counting: none of them is in a cycle, so collecting the
-      young generation every 700 allocations only walks them in vain. Every 50,000 still frees
-      cyclic garbage soon, a few megabytes at most.
-    """
-    global _prepared
-    with _prepare_lock:
-        if not _prepared:
-            gc.collect()
-            gc.freeze()
-            _, middle, old = gc.get_threshold()
-            gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
-            _prepared = True
 
 
 class Stopped(Exception):
@@ -155,21 +129,22 @@ class TransferRun:
         self.log.info(
             "transfer %s started: %s", where, ", ".join(t.value for t in self.job.data_types)
         )
-        prepare_garbage_collector()
+        collector.prepare()
         try:
-            self._check_clock()
-            with self.destination:
-                for family in (SUPPORT, PRESENTATIONS):
-                    types = family.types_in(self.job.data_types)
-                    if types:
-                        self._guarded(family.noun, lambda f=family, t=types: self._family(f, t))
-                for data_type in (*SUPPORT_RECORDINGS, *PRESENTATION_RECORDINGS):
-                    if data_type in self.job.data_types:
-                        self._guarded(
-                            data_type.label.lower(), lambda t=data_type: self._download_pending(t)
-                        )
-                if DataType.SITE_BACKUPS in self.job.data_types:
-                    self._guarded("site backup", self._backup)
+            with collector.paused_during_run():
+                self._check_clock()
+                with self.destination:
+                    for family in (SUPPORT, PRESENTATIONS):
+                        types = family.types_in(self.job.data_types)
+                        if types:
+                            self._guarded(family.noun,
+                                          lambda f=family, t=types: self._family(f, t))
+                    for data_type in (*SUPPORT_RECORDINGS, *PRESENTATION_RECORDINGS):
+                        if data_type in self.job.data_types:
+                            self._guarded(data_type.label.lower(),
+                                          lambda t=data_type: self._download_pending(t))
+                    if DataType.SITE_BACKUPS in self.job.data_types:
+                        self._guarded("site backup", self._backup)
         except Stopped:
             self.result.worsen(INTERRUPTED)
         except (ApplianceError, DestinationError, IctrayError) as error:
