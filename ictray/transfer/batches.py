@@ -68,6 +68,7 @@ class DownloadLedger:
         if self.landed:
             self.state.record_stored(self.data_type, self.landed)
             self.landed = []
+            collector.between_batches()  # what finished downloads left in cycles
 
     def close(self) -> None:
         self._flush()
