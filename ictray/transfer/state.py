@@ -83,6 +83,21 @@ def _upsert_statement(changes: _Changes) -> tuple[str, tuple[object, ...]]:
     return sql, tuple(parameters[len(_ITEM_FIELDS):])
 
 
+@cache
+def _states_statement(count: int) -> str:
+    """``(key, state)`` of ``count`` keys; parameters: transfer id, data type, the keys.
+
+    Written by peewee once per count: a run asks for every group of sessions it reads.
+    """
+    query = TransferItem.select(TransferItem.key, TransferItem.state).where(
+        (TransferItem.transfer == 0)
+        & (TransferItem.data_type == "")
+        & (TransferItem.key.in_([""] * count))
+    )
+    sql, _ = query.sql()
+    return str(sql)
+
+
 def _stamp() -> object:
     """Now, as the settings file stores ``updated_at`` (what peewee would bind)."""
     return TransferItem.updated_at.db_value(utcnow())
@@ -145,12 +160,13 @@ class TransferState:
         return result
 
     def _states(self, data_type: DataType, keys: list[str]) -> dict[str, str]:
-        query = TransferItem.select(TransferItem.key, TransferItem.state).where(
-            (TransferItem.transfer == self.transfer)
-            & (TransferItem.data_type == data_type.value)
-            & (TransferItem.key.in_(keys))
+        cursor = self.database.execute_sql(
+            _states_statement(len(keys)), (self.transfer.id, data_type.value, *keys)
         )
-        return {row.key: row.state for row in query}
+        try:
+            return dict(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def record(
         self,
