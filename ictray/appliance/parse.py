@@ -270,10 +270,6 @@ class _LocalNames(dict[str, str]):
 LOCAL = _LocalNames()
 
 
-def _local_name(name: str) -> str:
-    return LOCAL[name]
-
-
 def _tag(element: Element) -> str:
     return LOCAL[element.tag]
 
@@ -281,7 +277,7 @@ def _tag(element: Element) -> str:
 def _attrs(element: Element) -> dict[str, str]:
     attrs = element.attrib
     if any(key.startswith("{") for key in attrs):
-        return {_local_name(key): value for key, value in attrs.items()}
+        return {LOCAL[key]: value for key, value in attrs.items()}
     return dict(attrs)
 
 
@@ -306,38 +302,31 @@ def _str(node: Element) -> str | None:
     return text if text else None
 
 
-def _int_text(text: str | None, what: str, node: Element) -> int | None:
+def _int_text(text: str | None, node: Element, attribute: str | None = None) -> int | None:
+    """A whole number; ``None`` for no value, an empty one or ``Unknown``; else refused.
+
+    ``attribute`` names the attribute the text came from, else it is the element's text.
+    """
     if text is None:
         return None
     try:
-        return int(text)  # the common case; int() takes surrounding whitespace too
+        return int(text)  # int() takes surrounding whitespace too
     except ValueError:
-        pass
-    text = text.strip()
+        text = text.strip()
     if not text or text == UNKNOWN:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise MalformedReportError(
-            f"<{_tag(node)}> holds {text!r} where {what} should be a whole number"
-        ) from None
+    what = f"attribute {attribute}" if attribute else f"<{_tag(node)}>"
+    raise MalformedReportError(
+        f"<{_tag(node)}> holds {text!r} where {what} should be a whole number"
+    )
 
 
 def _int(node: Element) -> int | None:
-    text = node.text
-    try:
-        return int(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _int_text(text or "", f"<{_tag(node)}>", node)
+    return _int_text(node.text, node)
 
 
 def _int_attr(node: Element, name: str) -> int | None:
-    text = node.get(name)
-    try:
-        return int(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _int_text(text, f"attribute {name}", node)
+    return _int_text(node.get(name), node, name)
 
 
 def _bool(node: Element) -> bool:

@@ -189,9 +189,9 @@ def file_task(spec: dict[str, Any]) -> dict[str, Any]:
     """ictray's parser, rows and SQL destination on the saved report, batched as a run does."""
     destination, database = _destination(spec)
     batch_size = TransferOptions().batch_size
-    collector.prepare()  # as every run does first
     started = time.perf_counter()
     sessions = 0
+    # as every run does: the collector paused, and its young generation collected per batch
     with collector.paused_during_run(), destination, Path(spec["report"]).open("rb") as stream:
         for batch in _batches(parse.iter_sessions(stream), batch_size):
             destination.write_sessions(BENCH_HOST, batch)

@@ -47,8 +47,12 @@ def prepare() -> None:
 
 @contextmanager
 def paused_during_run() -> Iterator[None]:
-    """Pause automatic collection while this run (or any other at the same time) goes on."""
+    """Pause automatic collection while this run (or any other at the same time) goes on.
+
+    The first run of the process prepares the collector first (``prepare``).
+    """
     global _running, _was_enabled
+    prepare()
     with _lock:
         if _running == 0:
             _was_enabled = gc.isenabled()

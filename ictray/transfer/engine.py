@@ -82,8 +82,6 @@ class TransferJob:
     schedule_name: str | None = None
 
 
-
-
 class Stopped(Exception):
     """The run was asked to stop; what was written so far is kept."""
 
@@ -129,7 +127,6 @@ class TransferRun:
         self.log.info(
             "transfer %s started: %s", where, ", ".join(t.value for t in self.job.data_types)
         )
-        collector.prepare()
         try:
             with collector.paused_during_run():
                 self._check_clock()

@@ -475,6 +475,11 @@ def test_a_truncated_report_names_position_and_last_complete_session() -> None:
             "session a: <lseq> holds '7a'",
         ),
         (
+            b"<session_list><session lsid='d'><start_time timestamp=' 9x '/></session>"
+            b"</session_list>",
+            "session d: <start_time> holds '9x' where attribute timestamp should be a whole",
+        ),
+        (
             b"<session_list><session lsid='b'><session_details><event event_type='X'/>"
             b"</session_details></session></session_list>",
             "no timestamp",
