@@ -11,6 +11,8 @@ Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace`
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import trustme
@@ -26,6 +29,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from ictray.appliance.client import ApplianceClient
+from ictray.destinations.sql.connstr import ConnectionInfo, parse_connection_string
 from ictray.simulator.faults import Faults
 from ictray.simulator.generate import SimulatedSite
 from ictray.simulator.server import SimulatorServer
@@ -187,3 +191,111 @@ def simulator(
         )
     finally:
         server.stop()
+
+
+# -- SQL test servers --------------------------------------------------------------------------
+
+SERVER_VARIABLES = {
+    "postgresql": "ICTRAY_TEST_POSTGRES",
+    "mysql": "ICTRAY_TEST_MYSQL",
+    "mssql": "ICTRAY_TEST_MSSQL",
+}
+
+
+def _url(info: ConnectionInfo, database: str) -> str:
+    """A URL for ``info``'s server and login, naming ``database`` instead of its own."""
+    credentials = quote(info.user or "", safe="")
+    if info.password:
+        credentials += ":" + quote(info.password, safe="")
+    host = info.host or "localhost"
+    if info.instance:
+        host += f"\\{info.instance}"
+    elif info.port:
+        host += f":{info.port}"
+    return f"{info.dialect}://{credentials}@{host}/{database}"
+
+
+def _create_database(info: ConnectionInfo, name: str) -> None:
+    if info.dialect == "postgresql":
+        import psycopg
+
+        with psycopg.connect(_url(info, info.database), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    elif info.dialect == "mysql":
+        import pymysql
+
+        connection = pymysql.connect(
+            host=info.host, port=info.port, user=info.user, password=info.password or ""
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    else:
+        import pymssql
+
+        server = f"{info.host}\\{info.instance}" if info.instance else info.host
+        connection = pymssql.connect(
+            server=server,
+            port=str(info.port or 1433),
+            user=info.user,
+            password=info.password,
+            autocommit=True,
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE [{name}]")
+
+
+def _drop_database(info: ConnectionInfo, name: str) -> None:
+    if info.dialect == "postgresql":
+        import psycopg
+
+        with psycopg.connect(_url(info, info.database), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    elif info.dialect == "mysql":
+        import pymysql
+
+        connection = pymysql.connect(
+            host=info.host, port=info.port, user=info.user, password=info.password or ""
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    else:
+        import pymssql
+
+        server = f"{info.host}\\{info.instance}" if info.instance else info.host
+        connection = pymssql.connect(
+            server=server,
+            port=str(info.port or 1433),
+            user=info.user,
+            password=info.password,
+            autocommit=True,
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE [{name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+            cursor.execute(f"DROP DATABASE [{name}]")
+
+
+@pytest.fixture
+def server_database() -> Iterator[Callable[[str], str]]:
+    """``server_database("postgresql")``: the URL of a new, empty database on that test server.
+
+    The servers come from ``ICTRAY_TEST_POSTGRES``, ``ICTRAY_TEST_MYSQL`` and
+    ``ICTRAY_TEST_MSSQL`` (a login that may create databases); the test is skipped with the
+    reason when the variable is not set. Each call gets its own ``ictray_test_<random>``
+    database, dropped after the test, so runs never collide.
+    """
+    created: list[tuple[ConnectionInfo, str]] = []
+
+    def make(kind: str) -> str:
+        variable = SERVER_VARIABLES[kind]
+        server = os.environ.get(variable)
+        if not server:
+            pytest.skip(f"{variable} is not set (a connection string to a {kind} test server)")
+        info = parse_connection_string(server)
+        name = f"ictray_test_{secrets.token_hex(6)}"
+        _create_database(info, name)
+        created.append((info, name))
+        return _url(info, name)
+
+    yield make
+    for info, name in created:
+        _drop_database(info, name)

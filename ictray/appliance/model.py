@@ -224,3 +224,25 @@ class ApiInfo:
     api_version: str
     timestamp: int
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A session or presentation of a report that cannot be taken as it was sent.
+
+    The parser yields it in place of the item, in document order, so the rest of the report
+    goes on. ``key`` is the lsid when it is well-formed, else a stable fingerprint of the
+    element (``no-lsid-...``), so a refusal is remembered and said once.
+    """
+
+    key: str
+    lsid: str
+    noun: str  # "session" or "presentation"
+    field: str  # what was wrong, e.g. "start_time@timestamp"
+    reason: str
+    start_time: int | None = None
+
+    @property
+    def message(self) -> str:
+        which = self.lsid or "without an lsid"
+        return f"{self.noun} {which} refused: {self.field} {self.reason}"

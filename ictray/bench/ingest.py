@@ -210,7 +210,7 @@ def transfer_task(spec: dict[str, Any]) -> dict[str, Any]:
         if user is not None:
             prepared.destination = user
         job = dataclasses.replace(prepared.job, site_host=BENCH_HOST)
-        run = TransferRun(job, prepared.client, prepared.destination, prepared.state)
+        run = TransferRun(job, prepared.client, prepared.destination, prepared.ledger)
         started = time.perf_counter()
         with prepared.client:
             result = run.run()

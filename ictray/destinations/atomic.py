@@ -11,12 +11,17 @@ final name, in one of two ways:
 
 A crash leaves at most a temporary file, never a partial file under a final name; ``sweep_stale``
 removes temporary files that nobody has written to for a while.
+
+Every staged file is hashed (SHA-256) as it is written: the size and digest are the proof,
+recorded before the file is named, that a file found under that name after a crash is the one
+that was being written (``matches``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import os
 import re
@@ -44,19 +49,53 @@ _NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.
 ErrorWrapper = Callable[[OSError], Exception]
 
 
+HASH_CHUNK = 1024 * 1024
+
+
 class _Stream(io.BufferedWriter):
     """The stream a caller writes into: a failed write is reported through ``wrap``, so it
-    names the destination and the file instead of surfacing as a bare ``OSError``."""
+    names the destination and the file instead of surfacing as a bare ``OSError``.
+
+    Data written from the start onwards is hashed on the way. A download that starts again
+    rewinds to 0 (the digest starts again too); any other seek leaves the digest to be taken
+    from the file when it is finished.
+    """
 
     def __init__(self, raw: io.FileIO, wrap: ErrorWrapper) -> None:
         super().__init__(raw)
         self._wrap = wrap
+        self._digest: hashlib._Hash | None = hashlib.sha256()
+        self.size = 0
 
     def write(self, data: ReadableBuffer, /) -> int:
         try:
-            return super().write(data)
+            written = super().write(data)
         except OSError as error:
             raise self._wrap(error) from error
+        if self._digest is not None:
+            self._digest.update(memoryview(data)[:written])
+        self.size += written
+        return written
+
+    def seek(self, target: int, whence: int = 0, /) -> int:
+        position = super().seek(target, whence)
+        if position == 0:
+            self._digest = hashlib.sha256()
+            self.size = 0
+        elif position != self.size:
+            self._digest = None
+        return position
+
+    def truncate(self, size: int | None = None, /) -> int:
+        length = super().truncate(size)
+        if length != self.size:
+            self._digest = None
+            self.size = length
+        return length
+
+    def hexdigest(self) -> str | None:
+        """The SHA-256 of what was written, when every byte went through ``write`` in order."""
+        return None if self._digest is None else self._digest.hexdigest()
 
     def flush(self) -> None:
         try:
@@ -75,15 +114,22 @@ class StagedFile:
         self.path = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
         self.stream = _Stream(io.FileIO(self.path, "xb"), wrap)
 
-    def finish(self) -> None:
-        """Flush the data to disk and close the file, so a crash after naming it loses nothing."""
-        if self.stream.closed:
+    def finish(self) -> tuple[int, str]:
+        """Flush the data to disk and close the file, so a crash after naming it loses nothing.
+
+        Returns the file's size and SHA-256.
+        """
+        if not self.stream.closed:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            digest = self.stream.hexdigest()
+            if digest is not None:
+                return self.stream.size, digest
+        else:
             with open(self.path, "r+b") as handle:
                 os.fsync(handle.fileno())
-            return
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
+        return file_digest(self.path)
 
     def discard(self) -> None:
         """Close and remove the temporary file (after a failure, or when it is not wanted)."""
@@ -92,16 +138,43 @@ class StagedFile:
         self.path.unlink(missing_ok=True)
 
 
-def write_staged(folder: Path, data: bytes, wrap: ErrorWrapper) -> Path:
-    """Stage a whole document in ``folder`` and make it durable; return the temporary path."""
+def write_staged(folder: Path, data: bytes, wrap: ErrorWrapper) -> tuple[Path, int, str]:
+    """Stage a whole document in ``folder`` and make it durable.
+
+    Returns the temporary path, the size and the SHA-256.
+    """
     staged = StagedFile(folder, wrap)
     try:
         staged.stream.write(data)
-        staged.finish()
+        size, digest = staged.finish()
     except BaseException:
         staged.discard()
         raise
-    return staged.path
+    return staged.path, size, digest
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """The size and SHA-256 of the file at ``path``."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def matches(path: Path, size: int, sha256: str) -> bool:
+    """Whether ``path`` is a file of exactly ``size`` bytes with this SHA-256.
+
+    The size is compared first, so a file that differs in length is never read.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size != size:
+            return False
+        return file_digest(path) == (size, sha256)
+    except OSError:
+        return False
 
 
 def replace(temp: Path, final: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -74,13 +74,55 @@ class FileMeta:
     instance: int | None = None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a file is about to get its final name, and what proves later that it is ours.
+
+    A destination that keeps copies (a second write would make a second file) hands this to
+    the caller *before* the file takes its name; the caller records it, and after a crash asks
+    ``confirm_stored`` whether the file there is still exactly these bytes.
+    """
+
+    location: str
+    size: int
+    sha256: str
+
+
+#: Called with the placements of files about to be named: one, or a batch's by lsid.
+BeforePublish = Callable[[Placement], None]
+BeforePublishBatch = Callable[[Mapping[str, Placement]], None]
+
+
 @dataclass
 class StoredFile:
-    """Where a file landed (``location``), or that it was skipped by conflict handling."""
+    """Where a file landed (``location``), or that it was skipped by conflict handling.
+
+    ``size`` and ``sha256`` describe the bytes written (for a skipped file: the bytes that
+    were not stored, as the file already there was kept).
+    """
 
     location: str
     skipped: bool = False
     removed_by_retention: list[str] = field(default_factory=list)
+    size: int | None = None
+    sha256: str | None = None
+
+
+class FileSink:
+    """What ``file_writer`` hands out: the stream the data goes into, the extension the caller
+    learns from the download (``flv`` or ``mp4``...), and, after the block, where it landed.
+
+    One sink per file: several downloads running side by side through one destination each
+    hold their own, so no result can reach the wrong caller.
+    """
+
+    def __init__(self, stream: BinaryIO, extension: str) -> None:
+        self.stream = stream
+        self.extension = extension
+        self.stored: StoredFile | None = None
+
+    def write(self, data: bytes) -> int:
+        return self.stream.write(data)
 
 
 class Destination(ABC):
@@ -198,34 +240,52 @@ class Destination(ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def write_sessions(self, site_host: str, sessions: Sequence[Session]) -> list[str]:
+    def write_sessions(
+        self,
+        site_host: str,
+        sessions: Sequence[Session],
+        *,
+        before_publish: BeforePublishBatch | None = None,
+    ) -> list[str]:
         """Store a batch of support sessions all together or not at all; return locations.
 
-        Writing a session that is already stored (same lsid and site host) replaces it.
+        A destination that replaces sessions (``replaces_sessions``) replaces one already
+        stored (same lsid and site host). One that keeps copies calls ``before_publish`` with
+        each session's ``Placement`` (by lsid) before any of them takes its final name.
         """
         raise DestinationError(f"destination {self.name!r} cannot store session data")
 
-    def write_presentations(self, site_host: str, items: Sequence[Presentation]) -> list[str]:
+    def write_presentations(
+        self,
+        site_host: str,
+        items: Sequence[Presentation],
+        *,
+        before_publish: BeforePublishBatch | None = None,
+    ) -> list[str]:
+        """Like ``write_sessions``, for presentations."""
         raise DestinationError(f"destination {self.name!r} cannot store presentation data")
 
-    def file_writer(self, meta: FileMeta) -> AbstractContextManager[BinaryIO]:
-        """A binary stream for one recording or backup, stored atomically when it closes.
+    def file_writer(
+        self, meta: FileMeta, *, before_publish: BeforePublish | None = None
+    ) -> AbstractContextManager[FileSink]:
+        """A sink for one recording or backup, stored atomically when the block ends.
 
-        If the ``with`` block raises, nothing is left behind. After a clean exit,
-        ``last_stored`` tells where the file landed. A caller that learns the real extension
-        only from the download sets ``stream.extension`` inside the block.
+        If the ``with`` block raises, nothing is left behind. A caller that learns the real
+        extension only from the download sets ``sink.extension`` inside the block. Before the
+        file takes its final name, ``before_publish`` gets its ``Placement``; after a clean
+        exit, ``sink.stored`` tells where the file landed.
         """
         raise DestinationError(f"destination {self.name!r} cannot store files")
 
-    def find_stored(self, meta: FileMeta) -> str | None:
-        """Where the file for exactly ``meta`` already lies, if it does; None when unknown.
+    def confirm_stored(self, placement: Placement) -> bool:
+        """Whether the file at ``placement.location`` holds exactly the bytes it describes.
 
-        Used after a crash, when it is not known whether the last write landed: a destination
-        that keeps copies (AppendNumber) would otherwise store the same thing twice.
+        Asked after a crash, for a write whose placement was recorded but whose end was not:
+        True means it landed (it is not written again), False that it must be written again.
+        A destination that keeps copies must answer this; the default, False, suits one
+        whose writes replace (writing again is harmless).
         """
-        return None
-
-    last_stored: StoredFile | None = None
+        return False
 
 
 def _standard_classes() -> dict[str, str]:

@@ -15,10 +15,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 from ictray import platform
 from ictray.appliance.model import Presentation, Session
@@ -26,10 +26,14 @@ from ictray.appliance.xmlwrite import DEFAULT_NS, presentation_xml, session_xml
 from ictray.datatypes import DataType
 from ictray.destinations import atomic, filenames
 from ictray.destinations.base import (
+    BeforePublish,
+    BeforePublishBatch,
     Destination,
     DestinationError,
     FileMeta,
+    FileSink,
     OptionSpec,
+    Placement,
     StoredFile,
 )
 from ictray.errors import ValidationError
@@ -148,8 +152,7 @@ class FileSystemDestination(Destination):
             key="retention_count",
             label="Retention Count",
             tooltip=(
-                "The number of prior backups to keep. Leave this field empty to keep all "
-                "backups."
+                "The number of prior backups to keep. Leave this field empty to keep all backups."
             ),
             validate=check_retention_count,
         ),
@@ -167,21 +170,12 @@ class FileSystemDestination(Destination):
         self.retention_count = int(retention) if retention else None
         self._today = today
         self._folders: dict[tuple[str, ...], Path] = {}
-        self._per_thread = threading.local()
-
-    @property
-    def last_stored(self) -> StoredFile | None:
-        """What the calling thread's last ``file_writer`` block stored.
-
-        Per thread, because a transfer downloads several recordings side by side through one
-        destination, and each download must read its own result.
-        """
-        stored: StoredFile | None = getattr(self._per_thread, "stored", None)
-        return stored
-
-    @last_stored.setter
-    def last_stored(self, stored: StoredFile | None) -> None:
-        self._per_thread.stored = stored
+        #: Names are chosen, announced and taken one file at a time: downloads running side by
+        #: side through this destination never announce the same name.
+        self._naming = threading.Lock()
+        #: AppendNumber's next number to try per name, so a name shared by many files (a
+        #: format without %LSID%) is not searched from 0 again for every file.
+        self._next_number: dict[Path, int] = {}
 
     @classmethod
     def validate_options(cls, values: dict[str, str]) -> dict[str, str]:
@@ -285,41 +279,87 @@ class FileSystemDestination(Destination):
         name = filenames.render(name_format, meta, stamp)
         return self._folder(name.folders), name
 
-    def find_stored(self, meta: FileMeta) -> str | None:
-        """The file named exactly as ``meta`` would be named now, if it exists."""
-        folder, name = self._target(meta)
-        target = folder / name.name
-        return str(target) if target.is_file() else None
+    def confirm_stored(self, placement: Placement) -> bool:
+        """Whether the file at the placement holds exactly the bytes recorded for it.
 
-    def _publish(self, temp: Path, folder: Path, name: filenames.FileName) -> StoredFile:
-        """Give a complete temporary file its final name, following the conflict handling."""
+        A name alone proves nothing: with a File Name Format that does not tell items apart
+        (no %LSID% or %INSTANCE%), another item's file can carry the expected name.
+        """
+        return atomic.matches(Path(placement.location), placement.size, placement.sha256)
+
+    def _choose(self, folder: Path, name: filenames.FileName, taken: set[Path]) -> Path | None:
+        """The name a new file gets now, by the conflict handling; None when it is skipped.
+
+        ``taken`` holds names chosen for files not named yet (the rest of a batch).
+        """
         if self.conflict_handling == OVERWRITE:
-            target = folder / name.name
-            atomic.replace(temp, target)
-            return StoredFile(str(target))
-        number = 0
+            return folder / name.name
+        start = folder / name.name
+        number = self._next_number.get(start, 0) if self.conflict_handling == APPEND_NUMBER else 0
         while True:
             target = folder / name.numbered(number)
-            if atomic.link_new(temp, target):
-                return StoredFile(str(target))
+            if target not in taken and not os.path.lexists(target):
+                if self.conflict_handling == APPEND_NUMBER:
+                    self._next_number[start] = number + 1
+                return target
             if self.conflict_handling == SKIP:
-                temp.unlink(missing_ok=True)
                 log.info("destination %r: %s exists, skipped", self.name, target)
-                return StoredFile(str(target), skipped=True)
+                return None
             number += 1
+
+    def _publish(
+        self,
+        temp: Path,
+        folder: Path,
+        name: filenames.FileName,
+        target: Path,
+        announce: Callable[[Path], None],
+    ) -> Path | None:
+        """Give a complete temporary file the chosen name ``target``; None if skipped.
+
+        If another writer took that name meanwhile, AppendNumber chooses again and announces
+        the new name before taking it; Skip keeps the other writer's file.
+        """
+        if self.conflict_handling == OVERWRITE:
+            atomic.replace(temp, target)
+            return target
+        while not atomic.link_new(temp, target):
+            chosen = self._choose(folder, name, set())
+            if chosen is None:
+                temp.unlink(missing_ok=True)
+                return None
+            target = chosen
+            announce(target)
+        return target
 
     # -- session and presentation data -------------------------------------------------------
 
-    def write_sessions(self, site_host: str, sessions: Sequence[Session]) -> list[str]:
+    def write_sessions(
+        self,
+        site_host: str,
+        sessions: Sequence[Session],
+        *,
+        before_publish: BeforePublishBatch | None = None,
+    ) -> list[str]:
         """One XML file per session; a name already taken follows the conflict handling.
 
         Returns where each session is stored (for a skipped one, the file already there).
         """
-        return self._write_documents(site_host, DataType.SESSION_DATA, sessions, session_xml)
+        return self._write_documents(
+            site_host, DataType.SESSION_DATA, sessions, session_xml, before_publish
+        )
 
-    def write_presentations(self, site_host: str, items: Sequence[Presentation]) -> list[str]:
+    def write_presentations(
+        self,
+        site_host: str,
+        items: Sequence[Presentation],
+        *,
+        before_publish: BeforePublishBatch | None = None,
+    ) -> list[str]:
         """One XML file per presentation, like ``write_sessions``."""
-        return self._write_documents(site_host, DataType.PRESENTATION_DATA, items, presentation_xml)
+        return self._write_documents(
+            site_host, DataType.PRESENTATION_DATA, items, presentation_xml, before_publish
+        )
 
     def _write_documents(
         self,
@@ -327,22 +367,29 @@ class FileSystemDestination(Destination):
         data_type: DataType,
         items: Iterable[_Item],
         to_xml: Callable[[_Item, str | None], bytes],
+        before_publish: BeforePublishBatch | None,
     ) -> list[str]:
         """Store a batch all together or not at all, as far as a file system allows.
 
         Every document is staged before any gets its name, so bad data or a full disk leaves
-        the folder as it was. If naming fails part way, the files this batch created are
+        the folder as it was. Then every name is chosen and announced (``before_publish``)
+        before any is taken. If naming fails part way, the files this batch created are
         removed again (files replaced under Overwrite cannot be restored), so running the
         batch again creates no duplicates.
         """
-        staged: list[tuple[Path, Path, filenames.FileName, str]] = []
+        staged: list[_Staged] = []
         created: list[Path] = []
         try:
             for item in items:
                 session_type = item.session_type if isinstance(item, Session) else ""
                 meta = FileMeta(
-                    site_host, data_type, "xml", lsid=item.lsid, lseq=item.lseq,
-                    external_key=item.external_key, session_type=session_type,
+                    site_host,
+                    data_type,
+                    "xml",
+                    lsid=item.lsid,
+                    lseq=item.lseq,
+                    external_key=item.external_key,
+                    session_type=session_type,
                 )
                 folder, name = self._target(meta)
                 doing = f"cannot store {_describe(meta)} in {folder}"
@@ -352,67 +399,123 @@ class FileSystemDestination(Destination):
                     message = f"destination {self.name!r}: {doing}: {error}"
                     raise DestinationError(message) from error
                 try:
-                    temp = atomic.write_staged(folder, data, self._wrapper(doing))
+                    temp, size, digest = atomic.write_staged(folder, data, self._wrapper(doing))
                 except OSError as error:
                     raise self._error(doing, error) from error
-                staged.append((temp, folder, name, doing))
-            locations: list[str] = []
-            for temp, folder, name, doing in staged:
-                try:
-                    stored = self._publish(temp, folder, name)
-                except OSError as error:
-                    raise self._error(doing, error) from error
-                if not stored.skipped and self.conflict_handling != OVERWRITE:
-                    created.append(Path(stored.location))
-                locations.append(stored.location)
+                staged.append(_Staged(item.lsid, temp, folder, name, size, digest, doing))
+            with self._naming:
+                locations = self._name_documents(staged, created, before_publish)
         except BaseException:
-            for temp, *_ in staged:
-                temp.unlink(missing_ok=True)
+            for entry in staged:
+                entry.temp.unlink(missing_ok=True)
             for path in created:
                 path.unlink(missing_ok=True)
+            self._next_number.clear()  # numbers of removed files are free again
             raise
-        for folder in {folder for _, folder, _, _ in staged}:
+        for folder in {entry.folder for entry in staged}:
             atomic.sync_directory(folder)
+        return locations
+
+    def _name_documents(
+        self,
+        staged: list[_Staged],
+        created: list[Path],
+        before_publish: BeforePublishBatch | None,
+    ) -> list[str]:
+        """Choose every name, announce them, then take them; return where each item is."""
+        taken: set[Path] = set()
+        chosen: list[Path | None] = []
+        for entry in staged:
+            try:
+                target = self._choose(entry.folder, entry.name, taken)
+            except OSError as error:
+                raise self._error(entry.doing, error) from error
+            if target is not None:
+                taken.add(target)
+            chosen.append(target)
+        if before_publish is not None:
+            before_publish(
+                {
+                    entry.lsid: entry.placement(target)
+                    for entry, target in zip(staged, chosen, strict=True)
+                    if target is not None
+                }
+            )
+        locations: list[str] = []
+        for entry, target in zip(staged, chosen, strict=True):
+            final = None
+            if target is not None:
+
+                def announce(path: Path, entry: _Staged = entry) -> None:
+                    if before_publish is not None:
+                        before_publish({entry.lsid: entry.placement(path)})
+
+                try:
+                    final = self._publish(entry.temp, entry.folder, entry.name, target, announce)
+                except OSError as error:
+                    raise self._error(entry.doing, error) from error
+            if final is None:  # skipped: the file already there stands for this item
+                entry.temp.unlink(missing_ok=True)
+                final = entry.folder / entry.name.name
+            elif self.conflict_handling != OVERWRITE:
+                created.append(final)
+            locations.append(str(final))
         return locations
 
     # -- recordings and backups --------------------------------------------------------------
 
     @contextmanager
-    def file_writer(self, meta: FileMeta) -> Iterator[BinaryIO]:
-        """A stream for one recording or backup, stored atomically when the block ends.
+    def file_writer(
+        self, meta: FileMeta, *, before_publish: BeforePublish | None = None
+    ) -> Iterator[FileSink]:
+        """A sink for one recording or backup, stored atomically when the block ends.
 
         The file is named when the block ends: a caller that learns the real extension only
-        from the download (mp4 rather than flv) sets ``stream.extension`` inside the block.
-        An exception in the block leaves nothing behind. Afterwards ``last_stored`` says where
-        the file landed, whether it was skipped, and which old backups retention removed.
+        from the download (mp4 rather than flv) sets ``sink.extension`` inside the block. The
+        chosen name is announced (``before_publish``) before the file takes it. An exception
+        in the block leaves nothing behind. Afterwards ``sink.stored`` says where the file
+        landed, whether it was skipped, and which old backups retention removed.
         """
-        self.last_stored = None
         folder, _ = self._target(meta)
         doing = f"cannot store {_describe(meta)} in {folder}"
         try:
             staged = atomic.StagedFile(folder, self._wrapper(doing))
         except OSError as error:
             raise self._error(doing, error) from error
+        sink = FileSink(staged.stream, meta.extension)
         try:
-            yield staged.stream
-            extension = getattr(staged.stream, "extension", meta.extension)
-            folder, name = self._target(replace(meta, extension=extension))
+            yield sink
+            folder, name = self._target(replace(meta, extension=sink.extension))
+
+            def announce(path: Path) -> None:
+                if before_publish is not None:
+                    before_publish(Placement(str(path), size, digest))
+
             try:
-                staged.finish()
-                stored = self._publish(staged.path, folder, name)
+                size, digest = staged.finish()
+                with self._naming:
+                    target = self._choose(folder, name, set())
+                    if target is not None:
+                        announce(target)
+                        target = self._publish(staged.path, folder, name, target, announce)
             except OSError as error:
                 raise self._error(doing, error) from error
         except BaseException:
             staged.discard()
             raise
-        atomic.sync_directory(folder)
+        if target is None:
+            staged.discard()
+            stored = StoredFile(str(folder / name.name), True, size=size, sha256=digest)
+        else:
+            stored = StoredFile(str(target), size=size, sha256=digest)
+            atomic.sync_directory(folder)
         if (
             meta.data_type is DataType.SITE_BACKUPS
             and self.retention_count is not None
             and not stored.skipped
         ):
             stored.removed_by_retention = self._apply_retention(folder, name, stored.location)
-        self.last_stored = stored
+        sink.stored = stored
 
     def _apply_retention(self, folder: Path, name: filenames.FileName, current: str) -> list[str]:
         """Keep the ``retention_count`` newest prior backups of this site; return the removed.
@@ -437,7 +540,7 @@ class FileSystemDestination(Destination):
             return []
         prior.sort(reverse=True)
         removed: list[str] = []
-        for _, old in prior[self.retention_count:]:
+        for _, old in prior[self.retention_count :]:
             path = folder / old
             try:
                 path.unlink()
@@ -446,6 +549,22 @@ class FileSystemDestination(Destination):
                 continue
             removed.append(str(path))
         return removed
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """One document of a batch, complete in its temporary file, waiting for its name."""
+
+    lsid: str
+    temp: Path
+    folder: Path
+    name: filenames.FileName
+    size: int
+    sha256: str
+    doing: str
+
+    def placement(self, target: Path) -> Placement:
+        return Placement(str(target), self.size, self.sha256)
 
 
 _WHAT = {

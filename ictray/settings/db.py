@@ -19,6 +19,7 @@ from playhouse.migrate import SqliteMigrator
 
 from ictray import __version__
 from ictray.errors import IctrayError
+from ictray.settings.migrations import to_pair_ledger
 
 
 class _ImmediateProxy(peewee.DatabaseProxy):
@@ -32,12 +33,12 @@ class _ImmediateProxy(peewee.DatabaseProxy):
 database_proxy = _ImmediateProxy()
 
 #: The schema this program writes. Bump it and add a step to ``MIGRATIONS`` together.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
 Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger}
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -1,5 +1,6 @@
 """The settings tables: sites, destinations, schedules and their transfers, application and
-notification settings, per-transfer sync state and run history.
+notification settings, what each (site, destination) pair holds (watermarks and the ledger)
+and run history.
 
 Times are stored as naive UTC datetimes. Secrets are not columns here: they live in the
 credential store (or, where none exists, in ``StoredSecret``), see ``secrets.py``.
@@ -142,31 +143,39 @@ class NotifySettings(BaseModel):
         return [part.strip() for part in self.recipients_text.split(",") if part.strip()]
 
 
-class SyncState(BaseModel):
-    """What one transfer has safely stored for one data type, up to when (appliance time)."""
+class Watermark(BaseModel):
+    """Up to when (appliance time) one site's data of one type is safely in one destination.
 
-    transfer = peewee.ForeignKeyField(Transfer, backref="sync_states", on_delete="CASCADE")
+    It belongs to the (site, destination, data type) it describes, not to a schedule: every
+    schedule that copies that site to that destination moves the same watermark.
+    """
+
+    site = peewee.ForeignKeyField(Site, backref="watermarks", on_delete="CASCADE")
+    destination = peewee.ForeignKeyField(Destination, backref="watermarks", on_delete="CASCADE")
     data_type = peewee.CharField()
     watermark = peewee.BigIntegerField(null=True)  # UNIX seconds, appliance clock
-    details_json = peewee.TextField(default="{}")
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("transfer", "data_type"), True),)
+        indexes = ((("site", "destination", "data_type"), True),)
 
 
-class TransferItem(BaseModel):
-    """One session, presentation or recording a transfer has met, and where it stands.
+class LedgerItem(BaseModel):
+    """One session, presentation or recording of a site, and where it stands in a destination.
 
-    ``state`` is ``stored`` (safely in the destination), ``writing`` (handed to the destination
-    when the program stopped: checked on the next run), ``open`` (a session still in progress,
+    The ledger of a (site, destination) pair is shared by every schedule copying that pair, so
+    nothing is stored twice however many schedules name it. ``state`` is ``stored`` (safely in
+    the destination: ``location``, ``size`` and ``sha256`` say where and prove what), ``writing``
+    (handed to the destination when the program stopped; with a ``location`` once its final name
+    was chosen: checked by identity on the next run), ``open`` (a session still in progress,
     asked for again until it closes), ``pending`` (a recording not stored yet: tried again on
-    later runs), ``expired`` (the appliance no longer has it: never asked for again) or
-    ``gone`` (given up, with the reason in ``detail``). ``key`` is the lsid, or
+    later runs), ``expired`` (the appliance no longer has it: never asked for again) or ``gone``
+    (given up or refused, with the reason in ``detail``). ``key`` is the lsid, or
     ``lsid/instance`` for command shell and Show My Screen recordings.
     """
 
-    transfer = peewee.ForeignKeyField(Transfer, backref="items", on_delete="CASCADE")
+    site = peewee.ForeignKeyField(Site, backref="ledger", on_delete="CASCADE")
+    destination = peewee.ForeignKeyField(Destination, backref="ledger", on_delete="CASCADE")
     data_type = peewee.CharField()
     key = peewee.CharField()
     state = peewee.CharField()
@@ -174,6 +183,8 @@ class TransferItem(BaseModel):
     attempts = peewee.IntegerField(default=0)
     detail = peewee.TextField(default="")
     location = peewee.TextField(default="")
+    size = peewee.BigIntegerField(null=True)  # bytes written, when the destination wrote a file
+    sha256 = peewee.CharField(null=True)  # of those bytes, hex
     meta_json = peewee.TextField(default="{}")  # what names a recording file: lseq, external key
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -183,8 +194,8 @@ class TransferItem(BaseModel):
 
     class Meta:
         indexes = (
-            (("transfer", "data_type", "key"), True),
-            (("transfer", "state"), False),
+            (("site", "destination", "data_type", "key"), True),
+            (("site", "destination", "data_type", "state"), False),
         )
 
 
@@ -211,7 +222,7 @@ ALL_MODELS: list[type[peewee.Model]] = [
     Transfer,
     AppSettings,
     NotifySettings,
-    SyncState,
-    TransferItem,
+    Watermark,
+    LedgerItem,
     RunRecord,
 ]

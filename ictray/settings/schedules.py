@@ -127,7 +127,7 @@ def _replace_transfers(schedule: Schedule, specs: list[TransferSpec]) -> None:
     keep = set()
     for site, dest, types in rows:
         transfer = existing.get((site.id, dest.id))
-        if transfer is None:  # a new pair; existing pairs keep their sync state
+        if transfer is None:  # a pair new to this schedule (its ledger is the pair's own)
             transfer = Transfer(schedule=schedule, site=site, destination=dest)
         transfer.data_types = list(types)
         transfer.save()

@@ -320,8 +320,10 @@ def _download(
     meta = recording_file_meta(host, data_type, item.lsid, instance, file_meta_of(item))
     try:
         with plugin.file_writer(meta) as sink:
-            result = reports.download_recording(client, data_type, item.lsid, instance, sink)
-            sink.extension = result.extension  # type: ignore[attr-defined]
+            result = reports.download_recording(
+                client, data_type, item.lsid, instance, sink.stream
+            )
+            sink.extension = result.extension
     except RecordingExpiredError:
         line.expired += 1
         return
@@ -329,7 +331,7 @@ def _download(
         line.failed += 1
         line.errors.append(str(error))
         return
-    stored = plugin.last_stored
+    stored = sink.stored
     if stored is not None:
         line.skipped += int(stored.skipped)
         line.stored += int(not stored.skipped)
@@ -347,9 +349,9 @@ def _backup(
 ) -> None:
     meta = FileMeta(site_host=client.host, data_type=DataType.SITE_BACKUPS, extension="nsb")
     with plugin.file_writer(meta) as sink:
-        result = reports.download_backup(client, sink, password)
-        sink.extension = result.extension  # type: ignore[attr-defined]
-    stored = plugin.last_stored
+        result = reports.download_backup(client, sink.stream, password)
+        sink.extension = result.extension
+    stored = sink.stored
     line.stored += 1
     if stored is not None:
         line.locations.append(stored.location)

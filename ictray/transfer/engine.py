@@ -9,6 +9,16 @@ until it closes, a recording not stored yet is tried again on later runs, an exp
 noted and never asked for again. Items already stored are skipped, so the overlap and a re-run
 after a crash never store anything twice.
 
+What has been stored belongs to the (site, destination) pair, whichever schedule copies it (the
+``Ledger``). A write a crash cut short is settled by identity, never by a file name: a
+destination that keeps copies announces each file's name, size and SHA-256 before the file
+takes that name, and the next run asks it whether that exact file is there.
+
+Each data type is its own step: sessions, presentations, each kind of recording and the site
+backup. One failing (an appliance error, a broken report, a destination refusing) is logged,
+and so mailed, and the others go on. A session the parser or the destination refuses is that
+session's refusal: said once, remembered, and the rest of its batch is stored.
+
 The window always ends at the appliance's clock, never this computer's (a local clock that runs
 ahead would make the window reach past what the appliance has recorded).
 """
@@ -26,16 +36,16 @@ from typing import Any
 from ictray.appliance import reports
 from ictray.appliance.client import ApplianceClient
 from ictray.appliance.errors import ApplianceError, RecordingExpiredError
+from ictray.appliance.model import Refusal
 from ictray.datatypes import DataType
-from ictray.destinations.base import Destination, DestinationError, FileMeta
+from ictray.destinations.base import Destination, DestinationError, FileMeta, Placement
 from ictray.errors import IctrayError
 from ictray.transfer import collector
-from ictray.transfer import state as st
+from ictray.transfer import ledger as st
 from ictray.transfer.batches import BatchWriter, DownloadLedger, groups
 from ictray.transfer.items import (
     PRESENTATION_RECORDINGS,
     PRESENTATIONS,
-    RECORDING_EXTENSIONS,
     SUPPORT,
     SUPPORT_RECORDINGS,
     Family,
@@ -44,6 +54,7 @@ from ictray.transfer.items import (
     recording_file_meta,
     recording_refs,
 )
+from ictray.transfer.ledger import ItemState, Ledger, Placed
 from ictray.transfer.progress import Progress, ProgressCallback
 from ictray.transfer.result import FAILED, INTERRUPTED, UNREACHABLE, TransferResult
 
@@ -94,7 +105,7 @@ class TransferRun:
         job: TransferJob,
         client: ApplianceClient,
         destination: Destination,
-        state: st.TransferState,
+        ledger: Ledger,
         *,
         options: TransferOptions | None = None,
         progress: ProgressCallback | None = None,
@@ -104,7 +115,7 @@ class TransferRun:
         self.job = job
         self.client = client
         self.destination = destination
-        self.state = state
+        self.ledger = ledger
         self.options = options or TransferOptions()
         self._progress = progress
         self.stop = stop or threading.Event()
@@ -134,14 +145,17 @@ class TransferRun:
                     for family in (SUPPORT, PRESENTATIONS):
                         types = family.types_in(self.job.data_types)
                         if types:
-                            self._guarded(family.noun,
-                                          lambda f=family, t=types: self._family(f, t))
+                            self._step(
+                                f"{family.noun}s", lambda f=family, t=types: self._family(f, t)
+                            )
                     for data_type in (*SUPPORT_RECORDINGS, *PRESENTATION_RECORDINGS):
                         if data_type in self.job.data_types:
-                            self._guarded(data_type.label.lower(),
-                                          lambda t=data_type: self._download_pending(t))
+                            self._step(
+                                data_type.label.lower(),
+                                lambda t=data_type: self._download_pending(t),
+                            )
                     if DataType.SITE_BACKUPS in self.job.data_types:
-                        self._guarded("site backup", self._backup)
+                        self._step("site backup", self._backup)
         except Stopped:
             self.result.worsen(INTERRUPTED)
         except (ApplianceError, DestinationError, IctrayError) as error:
@@ -154,14 +168,24 @@ class TransferRun:
         )
         return self.result
 
-    def _guarded(self, what: str, step: Callable[[], None]) -> None:
-        """Run one part; an appliance or destination problem ends this part, not the others."""
+    def _step(self, what: str, step: Callable[[], None]) -> None:
+        """Run one data type's part; whatever ends it early ends this part, not the others.
+
+        An appliance or destination problem, or a report that cannot be read, is logged (and
+        so mailed) with what it stopped; a failure of the program itself too, with its
+        traceback. Only a request to stop ends the whole run.
+        """
         if self.stop.is_set():
             raise Stopped
         try:
             step()
-        except (ApplianceError, DestinationError) as error:
+        except Stopped:
+            raise
+        except IctrayError as error:  # appliance, destination, a report that cannot be read
             self._external(error, what)
+        except Exception as error:
+            self.log.exception("%s: ictray failed: %s", what, error)
+            self.result.worsen(FAILED, f"{what}: ictray failed: {type(error).__name__}: {error}")
 
     def _external(self, error: BaseException, what: str = "") -> None:
         message = str(error)
@@ -198,7 +222,7 @@ class TransferRun:
         self._walk_window(family, types)
 
     def _start_of(self, data_type: DataType) -> int:
-        watermark = self.state.watermark(data_type)
+        watermark = self.ledger.watermark(data_type)
         if watermark is not None:
             return watermark
         if self.job.start_from is not None:
@@ -213,18 +237,18 @@ class TransferRun:
             end = min(begin + self.options.chunk, self.now)
             window = reports.TimeWindow(since=begin, duration=end - begin)
             seen = 0
-            for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
-                known = self._known(types, group)
-                for item in group:
-                    seen += 1
-                    start = item.start_time if item.start_time is not None else begin
-                    due = [t for t in types if start >= starts[t] - self.options.overlap]
-                    self._handle(family, item, due, writer, known)
-                    if self.stop.is_set():
-                        writer.flush()
-                        raise Stopped
-            writer.flush()
-            self.state.set_watermarks(types, end)
+            with writer.keeping_what_was_read():
+                for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
+                    known = self._known(types, group)
+                    for item in group:
+                        seen += 1
+                        start = item.start_time if item.start_time is not None else begin
+                        due = [t for t in types if start >= starts[t] - self.options.overlap]
+                        self._handle(family, item, due, writer, known)
+                        if self.stop.is_set():
+                            writer.flush()
+                            raise Stopped
+            self.ledger.set_watermarks(types, end)
             self._emit(
                 family.data_type,
                 end - min(starts.values()),
@@ -237,46 +261,77 @@ class TransferRun:
         # session, whatever window a later run asks for; then they are forgotten.
         horizon = self.now - (self.options.keep_days + 1) * DAY
         for data_type in types:
-            self.state.forget_final_before(data_type, horizon)
+            self.ledger.forget_final_before(data_type, horizon)
 
     def _revisit_open(self, family: Family, types: tuple[DataType, ...]) -> None:
         """Ask again for sessions that were in progress, or whose write a crash cut short."""
         open_items: dict[str, list[DataType]] = {}
         starts: dict[str, int | None] = {}
         for data_type in types:
-            # A recording cut short mid-download is taken up by _download_pending instead.
-            states = (st.OPEN, st.WRITING) if data_type is family.data_type else (st.OPEN,)
-            for state in states:
-                for row in self.state.items_in(data_type, state):
-                    open_items.setdefault(row.key, []).append(data_type)
-                    starts[row.key] = row.session_start
+            if data_type is family.data_type:
+                # A write a crash cut short: settled by identity where the destination can
+                # prove it landed; the rest are asked for and written again.
+                rows = self._unsettled_writes(data_type) + self.ledger.items_in(data_type, OPEN)
+            else:
+                # A recording cut short mid-download is taken up by _download_pending instead.
+                rows = self.ledger.items_in(data_type, OPEN)
+            for row in rows:
+                open_items.setdefault(row.key, []).append(data_type)
+                starts[row.key] = row.session_start
         if not open_items:
             return
         writer = BatchWriter(self, family)
         found: set[str] = set()
-        fetched = family.fetch(self.client, lsids=sorted(open_items))
-        for group in groups(fetched, STATE_LOOKUP):
-            known = self._known(types, group)
-            for item in group:
-                found.add(item.lsid)
-                self._handle(family, item, open_items.get(item.lsid, []), writer, known)
-        writer.flush()
+        with writer.keeping_what_was_read():
+            for group in groups(family.fetch(self.client, lsids=sorted(open_items)), STATE_LOOKUP):
+                known = self._known(types, group)
+                for item in group:
+                    found.add(item.key if isinstance(item, Refusal) else item.lsid)
+                    self._handle(family, item, open_items.get(_key_of(item), []), writer, known)
         cutoff = self.now - self.options.keep_days * DAY
         for lsid in set(open_items) - found:
             start = starts[lsid]
             if start is not None and start < cutoff:
                 for data_type in open_items[lsid]:
-                    self.state.record(
+                    self.ledger.record(
                         data_type,
-                        [(lsid, st.GONE, start)],
+                        [(lsid, GONE, start)],
                         detail="no longer kept by the appliance",
                     )
                 self.log.warning(
                     "%s %s is no longer kept by the appliance; it is given up", family.noun, lsid
                 )
 
+    def _unsettled_writes(self, data_type: DataType) -> list[Any]:
+        """Items a crash left being written: stored where the destination proves the write
+        landed (its announced file holds exactly the recorded bytes); the others returned.
+
+        A destination that replaces sessions is simply written again: nothing to prove.
+        """
+        rows = self.ledger.items_in(data_type, WRITING)
+        if not rows or (self.destination.replaces_sessions and not data_type.is_recording):
+            return rows
+        landed: list[Placed] = []
+        unsettled = []
+        for row in rows:
+            proof = _placement_of(row)
+            if proof is not None and self.destination.confirm_stored(proof):
+                landed.append(
+                    Placed(row.key, row.session_start, proof.location, proof.size, proof.sha256)
+                )
+            else:
+                unsettled.append(row)
+        self.ledger.record_placed(data_type, STORED, landed)
+        if landed:
+            self.log.info(
+                "%d %s found stored, as recorded before the program stopped",
+                len(landed),
+                data_type.label.lower(),
+            )
+        return unsettled
+
     def _known(
-        self, types: Sequence[DataType], items: Sequence[Item]
+        self, types: Sequence[DataType], items: Sequence[Item | Refusal]
     ) -> dict[DataType, dict[str, str]]:
         """What was recorded of these items and of their recordings: one query per data type.
 
@@ -285,19 +340,20 @@ class TransferRun:
         """
         known = {}
         for data_type in types:
-            keys = [item.lsid for item in items]
+            keys = [_key_of(item) for item in items]
             keys += [
                 st.recording_key(item.lsid, instance)
                 for item in items
+                if not isinstance(item, Refusal)
                 for instance in recording_refs(item, data_type)
             ]
-            known[data_type] = self.state.states(data_type, dict.fromkeys(keys))
+            known[data_type] = self.ledger.states(data_type, dict.fromkeys(keys))
         return known
 
     def _handle(
         self,
         family: Family,
-        item: Item,
+        item: Item | Refusal,
         due: Sequence[DataType],
         writer: BatchWriter,
         recorded: dict[DataType, dict[str, str]],
@@ -305,42 +361,49 @@ class TransferRun:
         """Store, skip or note one item; ``recorded`` holds what ``_known`` found of it."""
         if not due:
             return
+        if isinstance(item, Refusal):
+            self._refuse(family, item, due, recorded)
+            return
         closed = not item.in_progress or (
             item.start_time is not None and self.now - item.start_time > self.options.open_give_up
         )
-        known = {t: recorded[t].get(item.lsid) for t in due}
         for data_type in due:
             if data_type is family.data_type:
-                if known[data_type] == st.GONE:
-                    continue  # refused by the destination before: said once, not again
-                if known[data_type] == st.WRITING and self._landed_before(family, item):
-                    known[data_type] = st.STORED
-                    self.state.record(data_type, [(item.lsid, st.STORED, item.start_time)])
-                if known[data_type] == st.STORED:
+                known = recorded[data_type].get(item.lsid)
+                if known == GONE:
+                    continue  # refused before: said once, not again
+                if known == STORED:
                     self.result.count(data_type).skipped += 1
                 elif closed or self.destination.replaces_sessions:
-                    writer.add(item, st.STORED if closed else st.OPEN)
-                elif known[data_type] is None:
-                    self.state.record(data_type, [(item.lsid, st.OPEN, item.start_time)])
+                    writer.add(item, STORED if closed else OPEN)
+                elif known is None:
+                    self.ledger.record(data_type, [(item.lsid, OPEN, item.start_time)])
             else:
                 self._note_recordings(item, data_type, closed, recorded[data_type])
 
-    def _landed_before(self, family: Family, item: Item) -> bool:
-        """After a crash mid-write: is this session already in a destination that keeps copies?
+    def _refuse(
+        self,
+        family: Family,
+        refusal: Refusal,
+        due: Sequence[DataType],
+        recorded: dict[DataType, dict[str, str]],
+    ) -> None:
+        """A session the report sent in a form that cannot be taken: said once, remembered.
 
-        A destination that replaces sessions is simply written again; one that would make a
-        second file is asked whether the first landed.
+        It is recorded as given up for every data type it was due for (its recordings cannot
+        be known either), so later runs pass it by without a word.
         """
-        if self.destination.replaces_sessions:
-            return False
-        meta = FileMeta(
-            site_host=self.job.site_host,
-            data_type=family.data_type,
-            extension="xml",
-            lsid=item.lsid,
-            **file_meta_of(item),
-        )
-        return self.destination.find_stored(meta) is not None
+        fresh = [t for t in due if recorded[t].get(refusal.key) not in (GONE, STORED)]
+        if not fresh:
+            return
+        for data_type in fresh:
+            self.ledger.record(
+                data_type, [(refusal.key, GONE, refusal.start_time)], detail=refusal.message
+            )
+        self.result.count(fresh[0]).failed += 1
+        message = f"site {self.job.site_name!r}: {refusal.message}; it is not stored"
+        self.result.worsen(UNREACHABLE, message)
+        self.log.error("%s", message)
 
     def _note_recordings(
         self, item: Item, data_type: DataType, closed: bool, recorded: dict[str, str]
@@ -349,19 +412,19 @@ class TransferRun:
         known = recorded.get(item.lsid)
         if not closed:
             if known is None:
-                self.state.record(data_type, [(item.lsid, st.OPEN, item.start_time)])
+                self.ledger.record(data_type, [(item.lsid, OPEN, item.start_time)])
             return
         keys = [
             st.recording_key(item.lsid, instance) for instance in recording_refs(item, data_type)
         ]
-        placeholder_open = known == st.OPEN
+        placeholder_open = known == OPEN
         if placeholder_open and item.lsid not in keys:
-            self.state.forget(data_type, item.lsid)
+            self.ledger.forget(data_type, item.lsid)
         if placeholder_open and item.lsid in keys:
-            self.state.record(
-                data_type, [(item.lsid, st.PENDING, item.start_time)], meta=file_meta_of(item)
+            self.ledger.record(
+                data_type, [(item.lsid, PENDING, item.start_time)], meta=file_meta_of(item)
             )
-        new = self.state.add_pending(
+        new = self.ledger.add_pending(
             data_type,
             [(key, item.start_time) for key in keys],
             meta=file_meta_of(item),
@@ -375,23 +438,14 @@ class TransferRun:
         """Download every recording of this kind still waiting, several at a time."""
         counts = self.result.count(data_type)
         counts.waiting = 0
-        pending = []
-        for row in self.state.items_in(data_type, st.WRITING):
-            location = self._find_recording(data_type, row)
-            if location is None:
-                pending.append(row)
-            else:
-                self.state.record(
-                    data_type, [(row.key, st.STORED, row.session_start)], location=location
-                )
-        pending += self.state.items_in(data_type, st.PENDING)
+        pending = self._unsettled_writes(data_type) + self.ledger.items_in(data_type, PENDING)
         if not pending:
             return
         total = len(pending)
         self._emit(data_type, 0, total, f"{total} {data_type.label.lower()} to download")
         done = 0
         slots = max(1, self.options.concurrency)
-        ledger = DownloadLedger(self.state, data_type, pending, slots * LEDGER_ROWS_PER_SLOT)
+        ledger = DownloadLedger(self.ledger, data_type, pending, slots * LEDGER_ROWS_PER_SLOT)
         with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="download") as pool:
             running: dict[Future[Any], Any] = {}
 
@@ -416,32 +470,37 @@ class TransferRun:
                     refill()
             finally:
                 ledger.close()
-        counts.waiting = self.state.count(data_type, st.PENDING)
+        counts.waiting = self.ledger.count(data_type, PENDING)
         if self.stop.is_set() and done < total:
             raise Stopped
 
-    def _recording_meta(self, data_type: DataType, row: Any, extension: str) -> FileMeta:
+    def _download_one(self, data_type: DataType, row: Any) -> tuple[Placed, int]:
+        """Download one recording into the destination; where it landed, and its size.
+
+        Its name, size and SHA-256 are recorded (still ``writing``) before the file takes
+        that name, so a crash at any point leaves a write the next run can settle by identity.
+        """
         lsid, instance = st.split_recording_key(row.key)
-        return recording_file_meta(
-            self.job.site_host, data_type, lsid, instance, row.file_meta, extension
+        file_meta = recording_file_meta(
+            self.job.site_host, data_type, lsid, instance, row.file_meta, "flv"
         )
 
-    def _find_recording(self, data_type: DataType, row: Any) -> str | None:
-        """After a crash mid-download: the recording's file, if its download had finished."""
-        for extension in RECORDING_EXTENSIONS:
-            location = self.destination.find_stored(self._recording_meta(data_type, row, extension))
-            if location is not None:
-                return location
-        return None
+        def announce(placement: Placement) -> None:
+            self.ledger.record_placed(
+                data_type, WRITING, [_placed(row.key, row.session_start, placement)]
+            )
 
-    def _download_one(self, data_type: DataType, row: Any) -> tuple[str, int]:
-        lsid, instance = st.split_recording_key(row.key)
-        file_meta = self._recording_meta(data_type, row, "flv")
-        with self.destination.file_writer(file_meta) as sink:
-            result = reports.download_recording(self.client, data_type, lsid, instance, sink)
+        with self.destination.file_writer(file_meta, before_publish=announce) as sink:
+            result = reports.download_recording(self.client, data_type, lsid, instance, sink.stream)
             sink.extension = result.extension
-        stored = self.destination.last_stored
-        return (stored.location if stored else ""), result.bytes
+        stored = sink.stored
+        if stored is None or stored.skipped:  # the file already there stands for it
+            where = stored.location if stored else ""
+            return Placed(row.key, row.session_start, where), result.bytes
+        return (
+            Placed(row.key, row.session_start, stored.location, stored.size, stored.sha256),
+            result.bytes,
+        )
 
     def _settle(
         self, data_type: DataType, row: Any, future: Future[Any], ledger: DownloadLedger
@@ -449,9 +508,9 @@ class TransferRun:
         counts = self.result.count(data_type)
         key, start = row.key, row.session_start
         try:
-            location, size = future.result()
+            placed, size = future.result()
         except RecordingExpiredError as error:
-            self.state.record(data_type, [(key, st.EXPIRED, start)], detail=str(error))
+            self.ledger.record(data_type, [(key, EXPIRED, start)], detail=str(error))
             counts.expired += 1
             self.log.info(
                 "%s %s has expired on the appliance; it will not be asked for again",
@@ -459,10 +518,10 @@ class TransferRun:
                 key,
             )
             return
-        except (ApplianceError, DestinationError) as error:
+        except IctrayError as error:
             too_old = start is not None and start < self.now - self.options.keep_days * DAY
-            state = st.GONE if too_old else st.PENDING
-            self.state.record(
+            state = GONE if too_old else PENDING
+            self.ledger.record(
                 data_type, [(key, state, start)], detail=str(error), count_attempt=True
             )
             counts.failed += 1
@@ -475,7 +534,7 @@ class TransferRun:
                 "" if too_old else " (tried again on the next run)",
             )
             return
-        ledger.stored(key, start, location)
+        ledger.stored(placed)
         counts.stored += 1
         counts.bytes += size
 
@@ -485,12 +544,36 @@ class TransferRun:
         )
         self._emit(DataType.SITE_BACKUPS, 0, 1, "downloading the site backup")
         with self.destination.file_writer(meta) as sink:
-            result = reports.download_backup(self.client, sink, self.job.backup_password)
+            result = reports.download_backup(self.client, sink.stream, self.job.backup_password)
             sink.extension = result.extension
         counts = self.result.count(DataType.SITE_BACKUPS)
         counts.stored += 1
         counts.bytes += result.bytes
-        stored = self.destination.last_stored
+        stored = sink.stored
         if stored is not None and stored.removed_by_retention:
             self.log.info("retention removed %d older backup(s)", len(stored.removed_by_retention))
         self._emit(DataType.SITE_BACKUPS, 1, 1, "site backup stored")
+
+
+STORED = ItemState.STORED
+WRITING = ItemState.WRITING
+OPEN = ItemState.OPEN
+PENDING = ItemState.PENDING
+EXPIRED = ItemState.EXPIRED
+GONE = ItemState.GONE
+
+
+def _key_of(item: Item | Refusal) -> str:
+    """The ledger key of a session or presentation, refused or not."""
+    return item.key if isinstance(item, Refusal) else item.lsid
+
+
+def _placed(key: str, session_start: int | None, placement: Placement) -> Placed:
+    return Placed(key, session_start, placement.location, placement.size, placement.sha256)
+
+
+def _placement_of(row: Any) -> Placement | None:
+    """The recorded placement of a ledger row, when it has one with its proof."""
+    if not row.location or row.size is None or row.sha256 is None:
+        return None
+    return Placement(row.location, row.size, row.sha256)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -14,9 +15,12 @@ from ictray.settings.destinations import destination_options, open_destination
 from ictray.settings.models import Transfer
 from ictray.settings.sites import site_credentials
 from ictray.transfer.engine import TransferJob, TransferOptions, TransferRun
+from ictray.transfer.ledger import Ledger
+from ictray.transfer.pair_lock import PairLock
 from ictray.transfer.progress import ProgressCallback
 from ictray.transfer.result import TransferResult
-from ictray.transfer.state import TransferState
+
+log = logging.getLogger("ictray.transfer")
 
 
 @dataclass
@@ -24,7 +28,7 @@ class PreparedTransfer:
     job: TransferJob
     client: ApplianceClient
     destination: Destination
-    state: TransferState
+    ledger: Ledger
 
 
 def prepare(
@@ -55,7 +59,10 @@ def prepare(
     )
     client = ApplianceClient.for_site(credentials, **(client_options or {}))
     return PreparedTransfer(
-        job, client, open_destination(settings, transfer.destination), TransferState(transfer)
+        job,
+        client,
+        open_destination(settings, transfer.destination),
+        Ledger(transfer.site_id, transfer.destination_id),
     )
 
 
@@ -69,17 +76,38 @@ def run_transfer(
     stop: threading.Event | None = None,
     client_options: dict[str, object] | None = None,
 ) -> TransferResult:
-    """Run one transfer once, start to end."""
-    prepared = prepare(
-        settings, transfer, schedule_name=schedule_name, client_options=client_options
-    )
-    with prepared.client:
-        return TransferRun(
-            prepared.job,
-            prepared.client,
-            prepared.destination,
-            prepared.state,
-            options=options,
-            progress=progress,
-            stop=stop,
-        ).run()
+    """Run one transfer once, start to end; not while another run copies the same pair.
+
+    Two schedules naming the same site and destination share what was stored; when one is
+    copying that pair, the other passes it by this time (the first copies what it would have).
+    """
+    lock = PairLock(settings.path, transfer.site_id, transfer.destination_id)
+    holder = f"schedule {schedule_name!r}" if schedule_name else "a run started by hand"
+    if not lock.try_acquire(holder):
+        site, destination = transfer.site.name, transfer.destination.name
+        note = (
+            f"site {site!r} to destination {destination!r} is being copied by "
+            f"{lock.holder() or 'another run'}; not copied twice at the same time"
+        )
+        log.info(
+            "%s",
+            note,
+            extra={"schedule": schedule_name or "", "site": site, "destination": destination},
+        )
+        return TransferResult(site, destination, note=note)
+    try:
+        prepared = prepare(
+            settings, transfer, schedule_name=schedule_name, client_options=client_options
+        )
+        with prepared.client:
+            return TransferRun(
+                prepared.job,
+                prepared.client,
+                prepared.destination,
+                prepared.ledger,
+                options=options,
+                progress=progress,
+                stop=stop,
+            ).run()
+    finally:
+        lock.release()

@@ -36,6 +36,7 @@ class TransferResult:
     counts: dict[DataType, TypeCounts] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     clock_skew: float | None = None
+    note: str = ""  # why the transfer did not copy this time, when nothing went wrong
 
     def count(self, data_type: DataType) -> TypeCounts:
         return self.counts.setdefault(data_type, TypeCounts())
@@ -64,7 +65,7 @@ class TransferResult:
             if counts.failed:
                 bits.append(f"{counts.failed} failed")
             parts.append(f"{data_type.label.lower()}: {', '.join(bits)}")
-        return "; ".join(parts) or "nothing to do"
+        return "; ".join(parts) or self.note or "nothing to do"
 
     def counts_dict(self) -> dict[str, dict[str, int]]:
         return {t.value: c.as_dict() for t, c in self.counts.items()}

@@ -26,7 +26,13 @@ from ictray.appliance.model import (
 )
 from ictray.appliance.parse import iter_presentations, iter_sessions
 from ictray.datatypes import DataType
-from ictray.destinations.base import DestinationError, FileMeta, load_plugin
+from ictray.destinations.base import (
+    DestinationError,
+    FileMeta,
+    Placement,
+    StoredFile,
+    load_plugin,
+)
 from ictray.destinations.filesystem import FileSystemDestination, check_directory
 from ictray.errors import ValidationError
 
@@ -59,11 +65,15 @@ def backup(host: str = HOST) -> FileMeta:
     return FileMeta(host, DataType.SITE_BACKUPS, "nsb")
 
 
+def store_file(dest: FileSystemDestination, meta: FileMeta, data: bytes) -> StoredFile:
+    with dest.file_writer(meta) as sink:
+        sink.write(data)
+    assert sink.stored is not None
+    return sink.stored
+
+
 def store(dest: FileSystemDestination, meta: FileMeta, data: bytes) -> Path:
-    with dest.file_writer(meta) as stream:
-        stream.write(data)
-    assert dest.last_stored is not None
-    return Path(dest.last_stored.location)
+    return Path(store_file(dest, meta, data).location)
 
 
 def names(folder: Path) -> list[str]:
@@ -229,25 +239,25 @@ def test_overwrite_replaces_the_contents(make: Make, folder: Path) -> None:
 def test_skip_keeps_the_existing_file_and_creates_nothing(make: Make, folder: Path) -> None:
     dest = make(conflict_handling="Skip")
     store(dest, recording(), b"first")
-    with dest.file_writer(recording()) as stream:
-        stream.write(b"second")
-    assert dest.last_stored is not None
-    assert dest.last_stored.skipped
-    assert dest.last_stored.location == str(folder / GUIDE_NAME)
+    with dest.file_writer(recording()) as sink:
+        sink.write(b"second")
+    assert sink.stored is not None
+    assert sink.stored.skipped
+    assert sink.stored.location == str(folder / GUIDE_NAME)
     assert (folder / GUIDE_NAME).read_bytes() == b"first"
     assert names(folder) == [GUIDE_NAME]
 
 
 def test_two_writers_never_take_the_same_name(make: Make, folder: Path) -> None:
     dest_a, dest_b = make(), make()
-    with dest_a.file_writer(recording()) as stream_a:
-        stream_a.write(b"A")
-        with dest_b.file_writer(recording()) as stream_b:
-            stream_b.write(b"B")
-    assert dest_b.last_stored is not None and dest_a.last_stored is not None
-    assert Path(dest_b.last_stored.location).read_bytes() == b"B"
-    assert Path(dest_a.last_stored.location).read_bytes() == b"A"
-    assert dest_a.last_stored.location != dest_b.last_stored.location
+    with dest_a.file_writer(recording()) as sink_a:
+        sink_a.write(b"A")
+        with dest_b.file_writer(recording()) as sink_b:
+            sink_b.write(b"B")
+    assert sink_b.stored is not None and sink_a.stored is not None
+    assert Path(sink_b.stored.location).read_bytes() == b"B"
+    assert Path(sink_a.stored.location).read_bytes() == b"A"
+    assert sink_a.stored.location != sink_b.stored.location
 
 
 def test_many_writers_at_once_each_get_their_own_number(make: Make, folder: Path) -> None:
@@ -259,11 +269,11 @@ def test_many_writers_at_once_each_get_their_own_number(make: Make, folder: Path
     def write(index: int) -> None:
         try:
             dest = make()
-            with dest.file_writer(recording()) as stream:
-                stream.write(str(index).encode())
+            with dest.file_writer(recording()) as sink:
+                sink.write(str(index).encode())
                 barrier.wait(timeout=30)
-            assert dest.last_stored is not None
-            results.append(Path(dest.last_stored.location))
+            assert sink.stored is not None
+            results.append(Path(sink.stored.location))
         except BaseException as error:  # reported below, in the test's thread
             errors.append(error)
 
@@ -283,9 +293,9 @@ def test_the_extension_learned_during_the_download_names_the_file(
     make: Make, folder: Path
 ) -> None:
     dest = make()
-    with dest.file_writer(recording()) as stream:
-        stream.write(b"mp4 data")
-        stream.extension = "mp4"  # type: ignore[attr-defined]
+    with dest.file_writer(recording()) as sink:
+        sink.write(b"mp4 data")
+        sink.extension = "mp4"
     assert names(folder) == ["support.example.com-support-1234.mp4"]
 
 
@@ -293,17 +303,17 @@ def test_a_late_extension_may_move_the_file_to_another_sub_folder(
     make: Make, folder: Path
 ) -> None:
     dest = make(name_format="%EXTENSION%/%LSID%.%EXTENSION%")
-    with dest.file_writer(recording()) as stream:
-        stream.write(b"mp4 data")
-        stream.extension = "mp4"  # type: ignore[attr-defined]
+    with dest.file_writer(recording()) as sink:
+        sink.write(b"mp4 data")
+        sink.extension = "mp4"
     assert (folder / "mp4" / "1234.mp4").read_bytes() == b"mp4 data"
     assert names(folder / "flv") == []
 
 
 def test_a_hostile_late_extension_stays_in_the_name(make: Make, folder: Path) -> None:
     dest = make()
-    with dest.file_writer(recording()) as stream:
-        stream.extension = "../../x"  # type: ignore[attr-defined]
+    with dest.file_writer(recording()) as sink:
+        sink.extension = "../../x"
     assert names(folder) == ["support.example.com-support-1234._.._x"]
 
 
@@ -314,20 +324,20 @@ def test_threads_sharing_one_destination_each_read_their_own_result(make: Make) 
     seen: dict[str, Path] = {}
 
     def writer_a() -> None:
-        with dest.file_writer(recording("aaaa")) as stream:
-            stream.write(b"A")
+        with dest.file_writer(recording("aaaa")) as sink:
+            sink.write(b"A")
         a_done.set()
         b_done.wait(10)
-        assert dest.last_stored is not None
-        seen["a"] = Path(dest.last_stored.location)
+        assert sink.stored is not None
+        seen["a"] = Path(sink.stored.location)
 
     def writer_b() -> None:
-        with dest.file_writer(recording("bbbb")) as stream:
-            stream.write(b"B")
+        with dest.file_writer(recording("bbbb")) as sink:
+            sink.write(b"B")
             a_done.wait(10)
         b_done.set()
-        assert dest.last_stored is not None
-        seen["b"] = Path(dest.last_stored.location)
+        assert sink.stored is not None
+        seen["b"] = Path(sink.stored.location)
 
     threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
     for thread in threads:
@@ -338,13 +348,24 @@ def test_threads_sharing_one_destination_each_read_their_own_result(make: Make) 
     assert seen["b"].read_bytes() == b"B" and seen["b"].name.endswith("-bbbb.flv")
 
 
-def test_find_stored_answers_for_the_files_own_name_only(make: Make, folder: Path) -> None:
-    dest = make(name_format="%SUPPORT_SITE_HOST%/%LSID%.%EXTENSION%")
-    assert dest.find_stored(recording()) is None
-    stored = store(dest, recording(), b"v")
-    assert dest.find_stored(recording()) == str(stored)
-    assert dest.find_stored(recording("5678")) is None
-    assert dest.find_stored(FileMeta(HOST, DataType.SESSION_RECORDINGS, "mp4", lsid="1234")) is None
+def test_a_file_is_confirmed_by_its_bytes_never_by_its_name(make: Make, folder: Path) -> None:
+    """Two recordings share a name format without %LSID%: each is told by its own proof."""
+    dest = make(name_format="%EXTERNAL_KEY%.%EXTENSION%")
+    announced: list[Placement] = []
+    with dest.file_writer(recording("aaaa"), before_publish=announced.append) as sink:
+        sink.write(b"first recording")
+    first = sink.stored
+    assert first is not None and first.sha256 is not None and first.size == 15
+    second = store_file(dest, recording("bbbb"), b"second one")
+    assert Path(first.location).name == "_.flv" and Path(second.location).name == "_.1.flv"
+    assert announced == [Placement(first.location, 15, first.sha256)]
+    assert dest.confirm_stored(announced[0])
+    # The same name, other bytes: that file is not this recording.
+    assert not dest.confirm_stored(Placement(first.location, 10, second.sha256 or ""))
+    Path(first.location).write_bytes(b"first recordinX")  # same size, other content
+    assert not dest.confirm_stored(announced[0])
+    Path(first.location).unlink()
+    assert not dest.confirm_stored(announced[0])
 
 
 # -- session and presentation data ---------------------------------------------------------
@@ -463,10 +484,10 @@ def test_backups_are_named_by_site_and_date(make: Make, folder: Path) -> None:
 def test_skip_keeps_the_first_backup_of_a_day(make: Make, folder: Path) -> None:
     dest = make(conflict_handling="Skip", retention_count="0")
     store(dest, backup(), b"morning")
-    with dest.file_writer(backup()) as stream:
-        stream.write(b"evening")
-    assert dest.last_stored is not None and dest.last_stored.skipped
-    assert dest.last_stored.removed_by_retention == []
+    with dest.file_writer(backup()) as sink:
+        sink.write(b"evening")
+    assert sink.stored is not None and sink.stored.skipped
+    assert sink.stored.removed_by_retention == []
     assert (folder / "support.example.com-2024-05-01.nsb").read_bytes() == b"morning"
 
 
@@ -497,9 +518,9 @@ def test_retention_keeps_the_newest_prior_backups_of_that_site(make: Make, folde
         os.utime(path, (1_000_000_000,) * 2)
 
     dest = make(retention_count="2")
-    new = store(dest, backup(), b"new")
-    assert dest.last_stored is not None
-    removed = sorted(dest.last_stored.removed_by_retention)
+    stored = store_file(dest, backup(), b"new")
+    new = Path(stored.location)
+    removed = sorted(stored.removed_by_retention)
     assert removed == sorted(str(p) for p in old[:4])
     assert set(names(folder)) == {
         new.name, numbered.name, old[4].name,
@@ -510,25 +531,25 @@ def test_retention_keeps_the_newest_prior_backups_of_that_site(make: Make, folde
 def test_retention_zero_keeps_only_the_new_backup(make: Make, folder: Path) -> None:
     old = _backups_of_past_days(folder, 3)
     dest = make(retention_count="0")
-    new = store(dest, backup(), b"new")
-    assert dest.last_stored is not None
-    assert sorted(dest.last_stored.removed_by_retention) == sorted(str(p) for p in old)
+    stored = store_file(dest, backup(), b"new")
+    new = Path(stored.location)
+    assert sorted(stored.removed_by_retention) == sorted(str(p) for p in old)
     assert names(folder) == [new.name]
 
 
 def test_no_retention_count_keeps_every_backup(make: Make, folder: Path) -> None:
     old = _backups_of_past_days(folder, 4)
     dest = make()
-    new = store(dest, backup(), b"new")
-    assert dest.last_stored is not None and dest.last_stored.removed_by_retention == []
+    stored = store_file(dest, backup(), b"new")
+    new = Path(stored.location)
+    assert stored.removed_by_retention == []
     assert names(folder) == sorted([new.name, *(p.name for p in old)])
 
 
 def test_retention_does_not_touch_recordings(make: Make, folder: Path) -> None:
     _backups_of_past_days(folder, 2)
     dest = make(retention_count="0")
-    store(dest, recording(), b"rec")
-    assert dest.last_stored is not None and dest.last_stored.removed_by_retention == []
+    assert store_file(dest, recording(), b"rec").removed_by_retention == []
     assert len(names(folder)) == 3
 
 
@@ -538,10 +559,10 @@ def test_retention_with_a_custom_format_in_a_sub_folder(make: Make, folder: Path
                          retention_count="1"), backup(), b"x") for day in (1, 2)]
     for index, path in enumerate(stored):
         os.utime(path, (1_700_000_000 + index,) * 2)
-    third = store(dest, backup(), b"y")
+    third_stored = store_file(dest, backup(), b"y")
+    third = Path(third_stored.location)
     assert third.name == "support.example.com-2024-05-01.1.nsb"
-    assert dest.last_stored is not None
-    assert dest.last_stored.removed_by_retention == [str(stored[0])]
+    assert third_stored.removed_by_retention == [str(stored[0])]
     assert names(folder / "backups") == sorted([third.name, stored[1].name])
 
 
@@ -639,9 +660,9 @@ def test_a_write_that_fails_names_the_destination_and_leaves_nothing(
     def write_too_much() -> str:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
-        with dest.file_writer(recording()) as stream:
+        with dest.file_writer(recording()) as sink:
             for _ in range(64):
-                stream.write(b"x" * 4096)
+                sink.write(b"x" * 4096)
         return "stored"
 
     assert _in_child(write_too_much) == (

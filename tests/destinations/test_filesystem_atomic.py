@@ -3,6 +3,7 @@ not at all, even when the writer fails or is killed, and a later run tidies what
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -38,11 +39,11 @@ def age(path: Path, seconds: float) -> None:
 @pytest.mark.parametrize("mode", ["AppendNumber", "Overwrite", "Skip"])
 def test_an_exception_in_the_block_leaves_no_file(tmp_path: Path, mode: str) -> None:
     dest = destination(tmp_path, conflict_handling=mode)
-    with pytest.raises(RuntimeError, match="download broke"), dest.file_writer(META) as stream:
-        stream.write(b"half a recording")
+    with pytest.raises(RuntimeError, match="download broke"), dest.file_writer(META) as sink:
+        sink.write(b"half a recording")
         raise RuntimeError("download broke")
     assert list(tmp_path.iterdir()) == []
-    assert dest.last_stored is None
+    assert sink.stored is None
 
 
 def test_an_existing_file_survives_a_failed_overwrite(tmp_path: Path) -> None:
@@ -64,9 +65,9 @@ def test_the_callers_own_errors_pass_through_unchanged(tmp_path: Path) -> None:
 
 def test_the_data_is_in_a_hidden_temporary_file_until_the_block_ends(tmp_path: Path) -> None:
     dest = destination(tmp_path)
-    with dest.file_writer(META) as stream:
-        stream.write(b"abc")
-        stream.flush()
+    with dest.file_writer(META) as sink:
+        sink.write(b"abc")
+        sink.stream.flush()
         [temp] = temps(tmp_path)
         assert temp.read_bytes() == b"abc"
         assert not (tmp_path / FINAL).exists()
@@ -76,9 +77,9 @@ def test_the_data_is_in_a_hidden_temporary_file_until_the_block_ends(tmp_path: P
 
 def test_a_stream_the_caller_closed_is_still_stored(tmp_path: Path) -> None:
     dest = destination(tmp_path)
-    with dest.file_writer(META) as stream:
-        stream.write(b"closed early")
-        stream.close()
+    with dest.file_writer(META) as sink:
+        sink.write(b"closed early")
+        sink.stream.close()
     assert (tmp_path / FINAL).read_bytes() == b"closed early"
     assert temps(tmp_path) == []
 
@@ -86,7 +87,8 @@ def test_a_stream_the_caller_closed_is_still_stored(tmp_path: Path) -> None:
 def test_link_new_refuses_a_taken_name_and_keeps_the_temporary_file(tmp_path: Path) -> None:
     final = tmp_path / "taken.flv"
     final.write_bytes(b"first")
-    temp = atomic.write_staged(tmp_path, b"second", lambda error: error)
+    temp, size, digest = atomic.write_staged(tmp_path, b"second", lambda error: error)
+    assert (size, digest) == (6, hashlib.sha256(b"second").hexdigest())
     assert atomic.link_new(temp, final) is False
     assert temp.read_bytes() == b"second" and final.read_bytes() == b"first"
     free = tmp_path / "free.flv"
@@ -102,9 +104,9 @@ from ictray.destinations.filesystem import FileSystemDestination
 
 dest = FileSystemDestination("Archive", {"directory": sys.argv[1]})
 meta = FileMeta("support.example.com", DataType.SESSION_RECORDINGS, "flv", lsid="1234")
-with dest.file_writer(meta) as stream:
-    stream.write(b"x" * 100_000)
-    stream.flush()
+with dest.file_writer(meta) as sink:
+    sink.write(b"x" * 100_000)
+    sink.stream.flush()
     print("writing", flush=True)
     time.sleep(60)
 """

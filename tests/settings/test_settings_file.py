@@ -70,8 +70,12 @@ def test_a_file_from_a_newer_program_is_refused(settings_path: Path) -> None:
     assert "schema 99" in str(caught.value)
 
 
+#: The schema this program writes; the steps below play a later program's migrations.
+NOW = settings_db.SCHEMA_VERSION
+
+
 def _old_file(path: Path) -> peewee.SqliteDatabase:
-    """A file at schema 1 whose site table lacks a column that a 'version 2' adds."""
+    """A file at today's schema whose site table lacks a column that a 'next version' adds."""
     with open_settings(path, create=True, credential_store=None):
         Site.create(name="main", host="support.example.com", client_id="cid")
     return settings_db.connect(path)
@@ -83,15 +87,17 @@ def _add_notes_column(migrator: SqliteMigrator, database: peewee.SqliteDatabase)
 
 def test_migrations_step_up_and_keep_a_copy(settings_path: Path) -> None:
     database = _old_file(settings_path)
-    backup = settings_db.migrate(database, settings_path, 1, {2: _add_notes_column}, target=2)
+    backup = settings_db.migrate(
+        database, settings_path, NOW, {NOW + 1: _add_notes_column}, target=NOW + 1
+    )
     assert backup is not None and backup.exists()
-    assert settings_db.read_version(database) == 2
+    assert settings_db.read_version(database) == NOW + 1
     columns = [c.name for c in database.get_columns("site")]
     assert "notes" in columns
     row = database.execute_sql("SELECT name, notes FROM site").fetchone()
     assert row == ("main", "")
     old = settings_db.connect(backup)
-    assert settings_db.read_version(old) == 1
+    assert settings_db.read_version(old) == NOW
     assert "notes" not in [c.name for c in old.get_columns("site")]
     old.close()
     database.close()
@@ -105,16 +111,22 @@ def test_a_failing_migration_leaves_the_last_good_version(settings_path: Path) -
         raise RuntimeError("step failed")
 
     with pytest.raises(RuntimeError):
-        settings_db.migrate(database, settings_path, 1, {2: _add_notes_column, 3: broken}, target=3)
-    assert settings_db.read_version(database) == 2
+        settings_db.migrate(
+            database,
+            settings_path,
+            NOW,
+            {NOW + 1: _add_notes_column, NOW + 2: broken},
+            target=NOW + 2,
+        )
+    assert settings_db.read_version(database) == NOW + 1
     assert "half_done" not in [c.name for c in database.get_columns("site")]
     database.close()
 
 
 def test_a_missing_migration_step_is_reported(settings_path: Path) -> None:
     database = _old_file(settings_path)
-    with pytest.raises(SettingsFileError, match="no migration to settings schema 2"):
-        settings_db.migrate(database, settings_path, 1, {}, target=2)
+    with pytest.raises(SettingsFileError, match=f"no migration to settings schema {NOW + 1}"):
+        settings_db.migrate(database, settings_path, NOW, {}, target=NOW + 1)
     database.close()
 
 

@@ -6,7 +6,9 @@ import hashlib
 import sqlite3
 from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
+from ictray.appliance.model import Refusal
 from ictray.appliance.parse import iter_presentations, iter_sessions
 from ictray.simulator.generate import (
     COMMAND_SHELL_RECORDING,
@@ -60,6 +62,28 @@ def stored_presentations(folder: Path) -> Counter[str]:
         with path.open("rb") as handle:
             found.update(p.lsid for p in iter_presentations(handle))
     return found
+
+
+def folder_contents(folder: Path) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """lsids in the session files, in the presentation files, and digests of the recordings,
+    whatever the files are named and in whichever sub-folder."""
+    sessions: Counter[str] = Counter()
+    presentations: Counter[str] = Counter()
+    recordings: Counter[str] = Counter()
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.name.startswith(".ictray-"):
+            continue
+        if path.suffix == ".xml":
+            root = ElementTree.parse(path).getroot().tag
+            is_sessions = root.rsplit("}", 1)[-1] == "session_list"
+            found, read = (
+                (sessions, iter_sessions) if is_sessions else (presentations, iter_presentations)
+            )
+            with path.open("rb") as handle:
+                found.update(item.lsid for item in read(handle) if not isinstance(item, Refusal))
+        elif path.suffix in (".flv", ".mp4"):
+            recordings[hashlib.sha256(path.read_bytes()).hexdigest()] += 1
+    return sessions, presentations, recordings
 
 
 def closed(site, presentations: bool = False) -> Counter[str]:

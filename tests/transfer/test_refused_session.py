@@ -7,11 +7,11 @@ import dataclasses
 import psycopg
 
 from ictray.settings import destinations, open_settings, schedules, sites
-from ictray.settings.models import Transfer, TransferItem
+from ictray.settings.models import LedgerItem, Transfer
 from ictray.transfer.batches import BatchWriter
 from ictray.transfer.engine import TransferJob, TransferRun
 from ictray.transfer.items import SUPPORT
-from ictray.transfer.state import TransferState
+from ictray.transfer.ledger import Ledger
 
 
 def test_one_refused_session_is_reported_and_the_batch_goes_on(
@@ -35,12 +35,13 @@ def test_one_refused_session_is_reported_and_the_batch_goes_on(
         plugin = destinations.open_destination(settings, transfer.destination)
         job = TransferJob("sim", simulator.address, "pg", tuple(transfer.data_types))
         with simulator.client() as client, plugin:
-            run = TransferRun(job, client, plugin, TransferState(transfer))
+            ledger = Ledger(transfer.site_id, transfer.destination_id)
+            run = TransferRun(job, client, plugin, ledger)
             writer = BatchWriter(run, SUPPORT)
             for session in sessions:
                 writer.add(session, "stored")
             writer.flush()
-        item = TransferItem.get(TransferItem.key == too_wide.lsid)
+        item = LedgerItem.get(LedgerItem.key == too_wide.lsid)
         assert item.state == "gone"
         assert too_wide.lsid in item.detail
         assert run.result.count(SUPPORT.data_type).stored == 11

@@ -11,11 +11,11 @@ import pytest
 
 from ictray.datatypes import DataType
 from ictray.settings import destinations, open_settings, schedules, sites
-from ictray.settings.models import Transfer, TransferItem
+from ictray.settings.models import LedgerItem, Transfer
 from ictray.transfer.engine import TransferOptions, TransferRun
 from ictray.transfer.job import prepare
+from ictray.transfer.ledger import PENDING, STORED, WRITING, Ledger, Placed
 from ictray.transfer.progress import Progress
-from ictray.transfer.state import PENDING, STORED, WRITING, TransferState
 
 DATA = DataType.SESSION_DATA
 RECORDINGS = DataType.SESSION_RECORDINGS
@@ -37,16 +37,17 @@ def state(simulator, tmp_path):
             every="1h",
             transfers=[schedules.parse_transfer("sim:files:session_recordings")],
         )
-        yield settings, TransferState(Transfer.get())
+        transfer = Transfer.get()
+        yield settings, Ledger(transfer.site_id, transfer.destination_id)
 
 
-def _item(key: str) -> TransferItem:
-    return TransferItem.get(TransferItem.key == key)
+def _item(key: str) -> LedgerItem:
+    return LedgerItem.get(LedgerItem.key == key)
 
 
 def test_recording_again_changes_the_state_and_keeps_what_is_not_given(state) -> None:
     _, book = state
-    book.record(RECORDINGS, [("a", PENDING, 100)], meta={"lseq": 7}, location="")
+    book.record(RECORDINGS, [("a", PENDING, 100)], meta={"lseq": 7})
     book.record(RECORDINGS, [("a", WRITING, None)], detail="on its way")
     item = _item("a")
     assert (item.state, item.session_start, item.detail) == (WRITING, 100, "on its way")
@@ -65,7 +66,7 @@ def test_many_items_in_one_call_each_keep_their_own_location(state) -> None:
     keys = [f"{n:032x}" for n in range(250)]  # more than one upsert statement holds
     book.record(DATA, [(key, WRITING, n) for n, key in enumerate(keys)])
     assert book.states(DATA, keys) == dict.fromkeys(keys, WRITING)
-    book.record_stored(DATA, [(key, None, f"/files/{key}.xml") for key in keys])
+    book.record_placed(DATA, STORED, [Placed(key, None, f"/files/{key}.xml") for key in keys])
     for n, key in enumerate(keys[::50]):
         item = _item(key)
         assert (item.state, item.location, item.session_start) == (
@@ -93,17 +94,17 @@ def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
             prepared.job,
             prepared.client,
             prepared.destination,
-            prepared.state,
+            prepared.ledger,
             options=options,
             progress=stop_after_two,
             stop=stop,
         )
         first = run.run()
-    states = Counter(item.state for item in TransferItem.select())
+    states = Counter(item.state for item in LedgerItem.select())
     assert states[WRITING] == 0, states
     assert states[STORED] >= 2 and states[PENDING] > 0  # stopped midway
     assert states[STORED] == first.count(RECORDINGS).stored
-    stored = list(TransferItem.select().where(TransferItem.state == STORED))
+    stored = list(LedgerItem.select().where(LedgerItem.state == STORED))
     assert len({item.location for item in stored}) == len(stored)
     for item in stored:
         assert item.location.endswith(f"{item.key}.flv") or item.location.endswith(
@@ -112,7 +113,7 @@ def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
     prepared = prepare(settings, Transfer.get(), client_options={"timeout": 5})
     with prepared.client:
         second = TransferRun(
-            prepared.job, prepared.client, prepared.destination, prepared.state, options=options
+            prepared.job, prepared.client, prepared.destination, prepared.ledger, options=options
         ).run()
     assert second.ok, second.errors
     assert book.count(RECORDINGS, PENDING) == 0

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from ictray.datatypes import DataType
-from ictray.settings.models import SyncState, TransferItem
+from ictray.settings.models import LedgerItem, Watermark
+from ictray.simulator.faults import COUNTERS
 from ictray.transfer.result import COMPLETED, UNREACHABLE
 
 from .expect import assert_holds_exactly, closed, sql_sessions, stored_sessions
@@ -70,7 +71,7 @@ def test_watermarks_follow_the_appliance_clock_not_this_computers(wired) -> None
     with wired.simulator.client() as client:
         appliance_now = client.get_api_info().timestamp
     assert appliance_now < time.time() - 3000
-    marks = {row.watermark for row in SyncState.select()}
+    marks = {row.watermark for row in Watermark.select()}
     assert marks and all(abs(mark - appliance_now) <= 5 for mark in marks)
 
 
@@ -80,7 +81,7 @@ def test_expired_recordings_are_noted_and_not_asked_for_again(wired) -> None:
     files = wired.results_of(first, "files")
     expired = sum(files.count(t).expired for t in DataType if t.is_recording)
     assert expired > 0
-    assert TransferItem.select().where(TransferItem.state == "expired").count() == expired
+    assert LedgerItem.select().where(LedgerItem.state == "expired").count() == expired
     assert first.outcome == COMPLETED
     assert_holds_exactly(wired)
     second = wired.run()
@@ -94,19 +95,55 @@ def test_expired_recordings_are_noted_and_not_asked_for_again(wired) -> None:
         {"rate_limit": 6, "retry_after": 1},
         {"server_errors": 3},
         {"cut_downloads": 5, "cut_after": 500},
-        {"token_lifetime": 1},
-        {"malformed_reports": 2},
     ],
-    ids=["429", "5xx", "cut-downloads", "token-expiry", "malformed-xml"],
+    ids=["429", "5xx", "cut-downloads"],
 )
-def test_faults_lose_nothing_and_store_nothing_twice(wired, fault) -> None:
+def test_retries_absorb_passing_faults_within_the_run(wired, fault) -> None:
+    """Every answer the fault spoiled was asked again: the first run itself is complete."""
+    faults = wired.simulator.faults
     for name, value in fault.items():
-        setattr(wired.simulator.faults, name, value)
+        setattr(faults, name, value)
     first = wired.run()
-    assert first.outcome in (COMPLETED, UNREACHABLE)
-    wired.simulator.faults.reset()
+    assert first.outcome == COMPLETED, [r.errors for r in first.results]
+    counter = next(name for name in fault if name in COUNTERS)
+    assert getattr(faults, counter) == 0, f"the run met only part of the {counter} faults"
+    assert_holds_exactly(wired)
     second = wired.run()
-    assert second.outcome == COMPLETED, [r.errors for r in second.results]
+    assert second.outcome == COMPLETED
+    assert sum(r.count(DataType.SESSION_DATA).stored for r in second.results) == 0
+    assert_holds_exactly(wired)
+
+
+@pytest.mark.simulator(sessions=80, days=2, seed=7, recording_size=4096, token_lifetime=1)
+def test_tokens_expiring_every_second_are_renewed_within_the_run(wired) -> None:
+    started = time.monotonic()
+    first = wired.run()
+    assert time.monotonic() - started > 1, "the run was too short to outlive a token"
+    assert first.outcome == COMPLETED, [r.errors for r in first.results]
+    assert_holds_exactly(wired)
+
+
+def test_a_broken_report_ends_its_own_step_and_the_others_go_on(wired) -> None:
+    """Every session report breaks off: the recordings already waiting and the site backup
+    are copied in the same run, the sessions on the next one."""
+    faults = wired.simulator.faults
+    recording_types = [t for t in DataType if t.is_recording]
+    faults.cut_downloads, faults.cut_after = 100_000, 100  # every download breaks off
+    first = wired.run()
+    waiting = sum(wired.results_of(first, "files").count(t).waiting for t in recording_types)
+    assert waiting > 0
+    faults.reset()
+    faults.malformed_reports = 100_000  # every report that lists something breaks off
+    second = wired.run()
+    assert second.outcome == UNREACHABLE
+    errors = " ".join(e for r in second.results for e in r.errors)
+    assert "not well-formed XML" in errors
+    files = wired.results_of(second, "files")
+    assert sum(files.count(t).stored for t in recording_types) == waiting
+    assert files.count(DataType.SITE_BACKUPS).stored == 1
+    faults.reset()
+    third = wired.run()
+    assert third.outcome == COMPLETED, [r.errors for r in third.results]
     assert_holds_exactly(wired)
 
 

@@ -14,7 +14,12 @@ from typing import ClassVar
 
 from ictray.appliance.model import Session
 from ictray.datatypes import DataType
-from ictray.destinations.base import Destination, DestinationError, OptionSpec
+from ictray.destinations.base import (
+    BeforePublishBatch,
+    Destination,
+    DestinationError,
+    OptionSpec,
+)
 from ictray.destinations.sql.connstr import (
     SQLITE,
     ConnectionInfo,
@@ -202,8 +207,17 @@ class SqlDestination(Destination):
         self._connection = None
         self._writer = None
 
-    def write_sessions(self, site_host: str, sessions: Sequence[Session]) -> list[str]:
-        """Store the batch in one transaction; return ``<database> session.id=<id>`` each."""
+    def write_sessions(
+        self,
+        site_host: str,
+        sessions: Sequence[Session],
+        *,
+        before_publish: BeforePublishBatch | None = None,
+    ) -> list[str]:
+        """Store the batch in one transaction; return ``<database> session.id=<id>`` each.
+
+        Sessions already stored are replaced, so there is nothing to announce.
+        """
         if not sessions:
             return []
         writer = self._open_writer()
