@@ -29,6 +29,8 @@ WINDOWS_CHECKED = (
     "ictray/scheduler/lock.py",
     "ictray/operations",
     "ictray/cli/service_cmd.py",
+    "ictray/dialogs/service_group.py",
+    "ictray/tray/scheduler_host.py",
 )
 
 

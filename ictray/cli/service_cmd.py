@@ -24,7 +24,7 @@ from ictray.operations import service as operations
 from ictray.platform.service import ServiceError, service_manager, system_event_log
 from ictray.scheduler.host import FOREGROUND, SchedulerHost
 from ictray.scheduler.service import SchedulerEvent
-from ictray.settings import open_settings, resolve_settings_path
+from ictray.settings import open_settings, preferences, resolve_settings_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -203,7 +203,10 @@ def _install(args: argparse.Namespace) -> str:
     except IctrayError as error:
         raise ServiceError(f"the service needs a settings file: {error}") from None
     with settings:
-        return operations.install_service(settings, account=args.account, password=password)
+        log_folder = preferences.log_folder(settings)
+    return operations.install_service(
+        settings.path, log_folder, account=args.account, password=password
+    )
 
 
 def _uninstall(args: argparse.Namespace) -> str:

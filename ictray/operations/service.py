@@ -27,7 +27,6 @@ from ictray.platform.service import (
     service_manager,
 )
 from ictray.scheduler.lock import LockHolder, SchedulerLock
-from ictray.settings import Settings, preferences
 
 __all__ = [
     "check_available",
@@ -66,13 +65,19 @@ def default_account() -> str:
 
 
 def install_service(
-    settings: Settings, *, account: str | None = None, password: str | None = None
+    settings_path: Path,
+    log_folder: Path,
+    *,
+    account: str | None = None,
+    password: str | None = None,
 ) -> str:
     """Install the service for this settings file, logging on as ``account``.
 
-    ``account`` defaults to the current user; ``LocalSystem`` (or a built-in service account)
-    needs no password, any other account its password, checked by Windows before anything
-    is changed. Installing again changes the account of the installed service.
+    ``log_folder`` is where this user's logs go (``preferences.log_folder``): the service
+    writes there too while the settings name no folder. ``account`` defaults to the current
+    user; ``LocalSystem`` (or a built-in service account) needs no password, any other
+    account its password, checked by Windows before anything is changed. Installing again
+    changes the account of the installed service.
     """
     manager = _manager()
     account = (account or "").strip() or manager.default_account()
@@ -83,14 +88,13 @@ def install_service(
             "(--password-stdin or --password-env VAR)",
         )
     if manager.needs_elevation():
-        arguments = ["--settings", str(settings.path), "service", "install", "--account", account]
+        arguments = ["--settings", str(settings_path), "service", "install", "--account", account]
         return _elevated(manager, arguments, password if needs_password(account) else None)
-    log_folder = preferences.log_folder(settings)
-    request = InstallRequest(settings.path.resolve(), log_folder, account, password)
+    request = InstallRequest(Path(settings_path).resolve(), log_folder, account, password)
     manager.install(request)
     who = "Local System" if account.lower() == LOCAL_SYSTEM.lower() else account
     return (
-        f"installed the Windows service {DISPLAY_NAME!r} for the settings file {settings.path}, "
+        f"installed the Windows service {DISPLAY_NAME!r} for the settings file {settings_path}, "
         f"logging on as {who}; it starts with Windows. Start it now with `ictray service start` "
         "or Start in Application Settings"
     )
