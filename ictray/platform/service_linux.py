@@ -74,16 +74,10 @@ class SyslogEventLog:
     @staticmethod
     def _open(address: str | tuple[str, int] | None) -> SysLogHandler:
         facility = SysLogHandler.LOG_DAEMON
-        if address is None:
-            if not Path(DEV_LOG).is_socket():
-                return SysLogHandler(SYSLOG_UDP, facility, socket.SOCK_DGRAM)
-            address = DEV_LOG
-        try:
-            return SysLogHandler(address, facility)
-        except OSError:
-            if isinstance(address, tuple):
-                raise
+        address = DEV_LOG if address is None else address
+        if isinstance(address, str) and not Path(address).is_socket():
             return SysLogHandler(SYSLOG_UDP, facility, socket.SOCK_DGRAM)
+        return SysLogHandler(address, facility)
 
     def report(self, level: int, message: str) -> None:
         record = logging.LogRecord("ictray.service", level, __file__, 0, message, None, None)

@@ -107,6 +107,10 @@ def read_options() -> ServiceOptions:
             f"the {SERVICE_NAME} service names no settings file; install it again with "
             "`ictray service install`"
         ) from None
+    except OSError as error:
+        raise ServiceError(
+            f"the {SERVICE_NAME} service's registration cannot be read: {error}"
+        ) from None
     return ServiceOptions(Path(settings), Path(log_folder) if log_folder else None)
 
 
@@ -255,6 +259,20 @@ def _query() -> tuple[int, int, str] | None:
     return status[1], exit_code, str(config[7] or LOCAL_SYSTEM)
 
 
+#: Windows' own service accounts, as CreateService wants them written (no password, no right
+#: to grant: they have it).
+_BUILT_IN_ACCOUNTS = {
+    "localservice": "NT AUTHORITY\\LocalService",
+    "local service": "NT AUTHORITY\\LocalService",
+    "nt authority\\localservice": "NT AUTHORITY\\LocalService",
+    "nt authority\\local service": "NT AUTHORITY\\LocalService",
+    "networkservice": "NT AUTHORITY\\NetworkService",
+    "network service": "NT AUTHORITY\\NetworkService",
+    "nt authority\\networkservice": "NT AUTHORITY\\NetworkService",
+    "nt authority\\network service": "NT AUTHORITY\\NetworkService",
+}
+
+
 def _canonical_account(account: str) -> tuple[str, PySID]:
     """``DOMAIN\\user`` as Windows spells it, and its SID; a clear error for unknown names."""
     try:
@@ -365,8 +383,11 @@ class WindowsServiceManager:
 
     def install(self, request: InstallRequest) -> None:
         account: str | None = None
-        if request.account and request.account.lower() != LOCAL_SYSTEM.lower():
-            account, sid = _canonical_account(request.account)
+        wanted = (request.account or "").strip()
+        if wanted.lower() in _BUILT_IN_ACCOUNTS:
+            account = _BUILT_IN_ACCOUNTS[wanted.lower()]
+        elif wanted and wanted.lower() not in (LOCAL_SYSTEM.lower(), "nt authority\\system"):
+            account, sid = _canonical_account(wanted)
             if needs_password(account):
                 _check_password(account, request.password or "")
             _grant_service_logon(sid)
