@@ -64,7 +64,7 @@ from ictray.platform.service import (
 )
 
 if TYPE_CHECKING:
-    from _win32typing import PySID
+    from _win32typing import PySC_HANDLE, PySID
 
     from ictray.scheduler.host import SchedulerHost
 
@@ -224,7 +224,7 @@ def _describe(error: pywintypes.error) -> str:
     return f"{error.strerror.rstrip('. ')} (Windows error {error.winerror})"
 
 
-def _open_service(access: int) -> tuple[object, object] | None:
+def _open_service(access: int) -> tuple[PySC_HANDLE, PySC_HANDLE] | None:
     """(SCM handle, service handle), or None when the service is not installed."""
     scm = win32service.OpenSCManager(None, None, win32service.SC_MANAGER_CONNECT)
     try:
@@ -237,10 +237,10 @@ def _open_service(access: int) -> tuple[object, object] | None:
     return scm, service
 
 
-def _close(handles: tuple[object, object]) -> None:
+def _close(handles: tuple[PySC_HANDLE, PySC_HANDLE]) -> None:
     scm, service = handles
-    win32service.CloseServiceHandle(service)  # type: ignore[arg-type]
-    win32service.CloseServiceHandle(scm)  # type: ignore[arg-type]
+    win32service.CloseServiceHandle(service)
+    win32service.CloseServiceHandle(scm)
 
 
 def _query() -> tuple[int, int, str] | None:
@@ -251,8 +251,8 @@ def _query() -> tuple[int, int, str] | None:
         return None
     try:
         service = handles[1]
-        status = win32service.QueryServiceStatus(service)  # type: ignore[arg-type]
-        config = win32service.QueryServiceConfig(service)  # type: ignore[arg-type]
+        status = win32service.QueryServiceStatus(service)
+        config = win32service.QueryServiceConfig(service)
     finally:
         _close(handles)
     exit_code = status[4] if status[3] == winerror.ERROR_SERVICE_SPECIFIC_ERROR else status[3]
