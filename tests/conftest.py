@@ -15,6 +15,8 @@ import os
 import secrets
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -108,6 +110,54 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
     yield start
     for controller in started:
         controller.stop()
+
+
+@dataclass
+class SyslogServer:
+    """A syslog receiver on loopback UDP: ``messages`` holds each datagram as text."""
+
+    host: str
+    port: int
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        """The first message holding ``text``, waiting for it up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [message for message in list(self.messages) if text in message]
+            if found:
+                return found[0]
+            time.sleep(0.02)
+        raise AssertionError(f"no syslog message holds {text!r}; got {self.messages!r}")
+
+
+@pytest.fixture
+def syslog_server() -> Iterator[SyslogServer]:
+    """Receives what a ``SysLogHandler`` sends to 127.0.0.1 on a free UDP port."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(0.1)
+    server = SyslogServer("127.0.0.1", int(receiver.getsockname()[1]))
+    stopping = threading.Event()
+
+    def receive() -> None:
+        while not stopping.is_set():
+            try:
+                data = receiver.recv(65536)
+            except TimeoutError:
+                continue
+            server.messages.append(data.decode("utf-8", errors="replace"))
+
+    thread = threading.Thread(target=receive, name="syslog-server", daemon=True)
+    thread.start()
+    yield server
+    stopping.set()
+    thread.join(5)
+    receiver.close()
 
 
 SITE_DEFAULTS: dict[str, Any] = {"sessions": 40, "days": 3, "seed": 7, "recording_size": 8192}

@@ -1,17 +1,15 @@
-"""``ictray run-now`` and ``ictray service``: transfers now, or the scheduler without a screen."""
+"""``ictray run-now``: transfers now, with a summary (``ictray service`` is in ``service_cmd``)."""
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 import time
-from types import FrameType
 
 from ictray.cli.common import note, open_from_args, start_logging
 from ictray.scheduler.runner import SKIPPED, ScheduleRun, run_schedule
-from ictray.scheduler.service import Scheduler, SchedulerEvent, pick_schedules
+from ictray.scheduler.service import pick_schedules
 from ictray.transfer.engine import TransferOptions
 from ictray.transfer.progress import Progress
 
@@ -24,20 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "anything failed or could not be reached.",
     )
     run_now.add_argument("schedules", nargs="*", metavar="SCHEDULE")
-    _tuning(run_now)
+    tuning(run_now)
     run_now.set_defaults(handler=run_now_command)
 
-    service = subparsers.add_parser(
-        "service",
-        help="run the scheduler headless until stopped",
-        description="Run the scheduler without a screen: every minute, due schedules run. "
-        "SIGTERM or Ctrl+C finish the current writes, then exit.",
-    )
-    _tuning(service)
-    service.set_defaults(handler=service_command)
 
-
-def _tuning(parser: argparse.ArgumentParser) -> None:
+def tuning(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -48,7 +37,7 @@ def _tuning(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
 
-def _options(args: argparse.Namespace) -> TransferOptions:
+def transfer_options(args: argparse.Namespace) -> TransferOptions:
     return TransferOptions(concurrency=max(1, args.concurrency))
 
 
@@ -116,7 +105,7 @@ def run_now_command(args: argparse.Namespace) -> int:
         try:
             for schedule in chosen:
                 run = run_schedule(
-                    settings, schedule, options=_options(args), progress=printer, stop=stop
+                    settings, schedule, options=transfer_options(args), progress=printer, stop=stop
                 )
                 printer.done()
                 print_summary(run)
@@ -125,41 +114,3 @@ def run_now_command(args: argparse.Namespace) -> int:
             if mailer is not None:
                 mailer.flush()
     return 1 if failed else 0
-
-
-def service_command(args: argparse.Namespace) -> int:
-    with open_from_args(args) as settings:
-        mailer = start_logging(settings)
-        printer = ProgressPrinter(args.quiet)
-
-        def on_event(event: SchedulerEvent) -> None:
-            if event.kind == "progress" and event.progress is not None:
-                printer(event.progress)
-            elif event.kind == "finished" and event.run is not None:
-                printer.done()
-                print_summary(event.run)
-                sys.stdout.flush()
-            elif event.kind == "started" and not args.quiet:
-                print(f"schedule {event.schedule!r} started", flush=True)
-
-        scheduler = Scheduler(settings, options=_options(args), on_event=on_event)
-        scheduler.start()
-        print(f"scheduler running on {settings.path}; Ctrl+C or SIGTERM stops it", flush=True)
-        stopping = threading.Event()
-
-        def ask_to_stop(signum: int, frame: FrameType | None) -> None:
-            stopping.set()
-
-        previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            while not stopping.wait(0.5):
-                pass
-            print("stopping: finishing the current writes...", flush=True)
-            scheduler.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            if mailer is not None:
-                mailer.flush()
-        print("scheduler stopped", flush=True)
-    return 0

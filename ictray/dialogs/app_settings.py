@@ -1,12 +1,13 @@
-"""Application Settings: start and stop the scheduler, where the logs go, when they are removed."""
+"""Application Settings: the scheduler, the Windows service, where the logs go, their removal."""
 
 from __future__ import annotations
 
 import tkinter as tk
 from tkinter import filedialog, ttk
 
-from ictray.dialogs.context import RUNNING, Controller
+from ictray.dialogs.context import ELSEWHERE, RUNNING, Controller
 from ictray.dialogs.form import Form, attempt
+from ictray.dialogs.service_group import ServiceGroup
 from ictray.dialogs.widgets import PAD, Window, tooltip
 from ictray.settings import preferences
 
@@ -29,6 +30,8 @@ class AppSettingsDialog(Window):
             "Start or stop the scheduler. Stopped, no schedule runs on its own (Run now still "
             "works); the setting is kept for the next start and for `ictray service`.",
         )
+        self.service = ServiceGroup(self.body, self, controller)
+        self.service.pack(fill=tk.X, pady=(PAD, 0))
         self.form = Form(self.body)
         self.form.pack(fill=tk.X, pady=(PAD, 0))
         described = preferences.describe_app(self.settings)
@@ -78,6 +81,8 @@ class AppSettingsDialog(Window):
         self.scheduler_button.configure(
             text="Stop Scheduler" if status.state == RUNNING else "Start Scheduler"
         )
+        self.scheduler_button.state(["disabled" if status.state == ELSEWHERE else "!disabled"])
+        self.service.refresh()
 
     def toggle_scheduler(self) -> None:
         self.controller.toggle_scheduler()

@@ -3,6 +3,9 @@
 Server, port, database, user and password become the connection string the SQL plugin reads
 (the SQL Server form ``Server=…;Database=…;User Id=…;Password=…;`` or a URL for the other
 databases); the plugin's own parser then checks it, with its own message when it is wrong.
+For SQL Server, *Authentication Type* is the guide's: SQL Server (a login and its password) or
+Windows — a ``DOMAIN\\user`` login with its password, or, with no user, the Windows account
+ictray runs as (``Integrated Security=SSPI``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ DATABASES = {
     SQLITE: "SQLite file",
 }
 FIELD = "connection_string"
+SQL_SERVER_AUTH, WINDOWS_AUTH = "SQL Server", "Windows"
 
 
 def _admin_value(value: str) -> str:
@@ -39,13 +43,30 @@ def _admin_value(value: str) -> str:
     return value
 
 
-def compose(dialect: str, server: str, port: str, database: str, user: str, password: str) -> str:
+def compose(
+    dialect: str,
+    server: str,
+    port: str,
+    database: str,
+    user: str,
+    password: str,
+    authentication: str = SQL_SERVER_AUTH,
+) -> str:
     """The connection string for these fields (not yet checked)."""
     if dialect == SQLITE:
         return "sqlite:///" + Path(database).as_posix()
     if dialect == MSSQL:
         where = f"{server},{port}" if port else server
-        text = f"Server={where};Database={_admin_value(database)};User Id={_admin_value(user)};"
+        text = f"Server={where};Database={_admin_value(database)};"
+        if authentication == WINDOWS_AUTH and not user:
+            return text + "Integrated Security=SSPI;"
+        if authentication == WINDOWS_AUTH and "\\" not in user:
+            raise ValidationError(
+                "user",
+                "a Windows login is written DOMAIN\\user; leave User empty to log on as the "
+                "Windows account ictray runs as",
+            )
+        text += f"User Id={_admin_value(user)};"
         return text + (f"Password={_admin_value(password)};" if password else "")
     credentials = quote(user, safe="")
     if password:
@@ -85,7 +106,22 @@ class ConnectionStringHelper(Window):
             "Database",
             "The database to store session data in; for SQLite the full path of the file.",
         )
-        form.entry("user", "User", "A login with rights to create tables and write rows.")
+        form.combo(
+            "authentication",
+            "Authentication Type",
+            "SQL Server only. SQL Server: a SQL Server login and its password. Windows: a "
+            "Windows login (DOMAIN\\user) and its password, or leave User empty to log on as "
+            "the Windows account ictray runs as (the service's account, or yours for this app; "
+            "Windows only).",
+            [SQL_SERVER_AUTH, WINDOWS_AUTH],
+            value=SQL_SERVER_AUTH,
+        )
+        form.entry(
+            "user",
+            "User",
+            "A login with rights to create tables and write rows; DOMAIN\\user for a Windows "
+            "login.",
+        )
         form.entry(
             "password",
             "Password",
@@ -111,6 +147,7 @@ class ConnectionStringHelper(Window):
             self.form.set("server", f"{server}\\{info.instance}" if info.instance else server)
             self.form.set("port", str(info.port) if info.port else "")
             self.form.set("user", info.user or "")
+            self.form.set("authentication", WINDOWS_AUTH if info.windows_login else SQL_SERVER_AUTH)
         self.form.set("database", info.database)
 
     def dialect(self) -> str:
@@ -126,6 +163,7 @@ class ConnectionStringHelper(Window):
             values["database"].strip(),
             values["user"].strip(),
             values["password"],
+            values["authentication"],
         )
         try:
             parse_connection_string(text)

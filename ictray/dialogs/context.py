@@ -17,6 +17,7 @@ from ictray.settings import Settings
 RUNNING = "running"
 PAUSED = "paused"
 STOPPED = "stopped"
+ELSEWHERE = "elsewhere"  # another program (the Windows service) runs the schedules
 
 # Window names for Controller.open_window
 MAIN = "main"
@@ -47,17 +48,26 @@ def local_time(value: datetime | None, *, never: str = "never") -> str:
 class SchedulerStatus:
     """The embedded scheduler as people see it.
 
-    ``state`` is running, paused (switched off in Application Settings) or stopped (it could
-    not start: ``detail`` says why); ``transferring`` names the schedules running now.
+    ``state`` is running, paused (switched off in Application Settings), elsewhere (``holder``
+    runs the schedules: the Windows service, ``ictray service``) or stopped (it could not
+    start: ``detail`` says why); ``transferring`` names the schedules running now.
     """
 
     state: str
     detail: str
     transferring: tuple[str, ...] = ()
+    holder: str = ""
 
     @property
     def label(self) -> str:
+        if self.state == ELSEWHERE:
+            return f"run by {self.holder}"
         return {RUNNING: "running", PAUSED: "stopped (paused)"}.get(self.state, "stopped")
+
+    @property
+    def scheduling(self) -> bool:
+        """True when some scheduler (this app's or another program's) runs the schedules."""
+        return self.state in (RUNNING, ELSEWHERE)
 
 
 class Controller(Protocol):
@@ -76,6 +86,12 @@ class Controller(Protocol):
         """Pause a running scheduler; resume a paused one; try again to start a stopped one."""
 
     def scheduler_status(self) -> SchedulerStatus: ...
+
+    def release_scheduler(self) -> None:
+        """Stop this app's scheduler so the Windows service can take the schedules (any thread)."""
+
+    def reclaim_scheduler(self) -> None:
+        """Start this app's scheduler again, when the service did not start (any thread)."""
 
     def settings_changed(self) -> None:
         """Something was saved: refresh the icon, the menu and the main window."""

@@ -62,6 +62,7 @@ class Scheduler:
         options: TransferOptions | None = None,
         on_event: Callable[[SchedulerEvent], None] | None = None,
         client_options: dict[str, object] | None = None,
+        lock_kind: str = "",
     ) -> None:
         self.settings = settings
         self.tick_seconds = tick_seconds
@@ -70,7 +71,7 @@ class Scheduler:
         self.client_options = client_options
         self.stop_event = threading.Event()
         self._wake = threading.Event()
-        self._lock = SchedulerLock(settings.path)
+        self._lock = SchedulerLock(settings.path, lock_kind)  # lock_kind: which program holds it
         self._thread: threading.Thread | None = None
         self._running: dict[str, threading.Thread] = {}
         self._guard = threading.Lock()

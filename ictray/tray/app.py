@@ -27,7 +27,6 @@ from ictray.dialogs.context import (
     RUNNING,
     SCHEDULES,
     SITES,
-    STOPPED,
     SchedulerStatus,
 )
 from ictray.dialogs.first_run import Walkthrough
@@ -99,7 +98,7 @@ class DesktopApp:
         self.ui.attach(self.root)
         self._mailer = start_logging(self.settings, console=False)
         log.info("desktop app started on the settings file %s", self.settings.path)
-        self.scheduler.start()
+        self.scheduler.start(defer_to_service=True)
         status = self.scheduler.status()
         self.view = tray_view(status)
         image = draw_icon(self.view.icon)
@@ -184,11 +183,21 @@ class DesktopApp:
 
     def toggle_scheduler(self) -> None:
         state = self.scheduler.status().state
-        if state != STOPPED:
+        if state in (RUNNING, PAUSED):
             self.scheduler.set_paused(state == RUNNING)
-        elif self.scheduler.start() and self.scheduler.status().state == PAUSED:
+        elif not self.scheduler.start():
+            self._tell(f"the scheduler did not start: {self.scheduler.problem}", error=True)
+        elif self.scheduler.status().state == PAUSED:
             self.scheduler.set_paused(False)  # "Start scheduler" also ends a pause
         self.refresh()
+
+    def release_scheduler(self) -> None:
+        """Let the Windows service take the schedules: stop this app's scheduler (any thread)."""
+        self.scheduler.stop(reason="it was stopped for the Windows service to run the schedules")
+
+    def reclaim_scheduler(self) -> None:
+        """The service did not start: run the schedules here again (any thread)."""
+        self.scheduler.start()
 
     def on_scheduler_event(self, event: SchedulerEvent) -> None:
         """Tk thread: a scheduler event, posted from a scheduler thread."""

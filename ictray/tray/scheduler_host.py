@@ -2,19 +2,23 @@
 
 The scheduler runs on threads of its own (``ictray.scheduler.service``); its events arrive on
 those threads and are posted to the Tk thread, progress at most every ``PROGRESS_INTERVAL``.
-When another scheduler (``ictray service`` or a second app) holds the settings file, this one
-stays stopped and says why; *Run now* still works beside it, as ``ictray run-now`` does.
+When another scheduler (the Windows service, ``ictray service`` or a second app) holds the
+settings file, this one stays stopped and shows who runs the schedules; *Run now* still works
+beside it, as ``ictray run-now`` does. The settings file's scheduler lock is the one truth of
+who runs them; an installed Windows service is only a reason not to take it at start.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 
-from ictray.dialogs.context import PAUSED, RUNNING, STOPPED, SchedulerStatus
-from ictray.scheduler.lock import SchedulerBusyError
+from ictray.dialogs.context import ELSEWHERE, PAUSED, RUNNING, STOPPED, SchedulerStatus
+from ictray.operations.service import service_installed
+from ictray.scheduler.lock import TRAY, SchedulerBusyError, SchedulerLock
 from ictray.scheduler.service import Scheduler, SchedulerEvent
 from ictray.settings import Settings
 
@@ -36,14 +40,28 @@ class EmbeddedScheduler:
     ) -> None:
         self._post = post
         self._on_event = on_event
-        self.scheduler = Scheduler(settings, on_event=self._event, client_options=client_options)
+        self.scheduler = Scheduler(
+            settings, on_event=self._event, client_options=client_options, lock_kind=TRAY
+        )
+        self._lock_note = SchedulerLock(settings.path)  # read only: who holds the lock
         self.started = False
         self.problem = "it has not been started yet"
         self._last_progress: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def start(self) -> bool:
-        """Take the settings file's scheduler lock and start; False (with ``problem``) if busy."""
+    def start(self, *, defer_to_service: bool = False) -> bool:
+        """Take the settings file's scheduler lock and start; False (with ``problem``) if busy.
+
+        With ``defer_to_service`` (the app starting), an installed Windows service is left to
+        run the schedules, even while it is stopped: it may be starting, or stopped on purpose.
+        """
+        if defer_to_service and service_installed():
+            self.problem = (
+                "the Windows service is installed and runs the schedules; start or stop it in "
+                "Application Settings"
+            )
+            log.info("the embedded scheduler was not started: %s", self.problem)
+            return False
         try:
             self.scheduler.start()
         except SchedulerBusyError as error:
@@ -53,16 +71,26 @@ class EmbeddedScheduler:
         self.started, self.problem = True, ""
         return True
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT, reason: str = "the app is quitting") -> None:
         """Let running transfers finish their current writes (at most ``timeout`` each)."""
         if self.started:
             self.scheduler.stop(timeout)
             self.started = False
-            self.problem = "the app is quitting"
+            self.problem = reason
 
     def status(self) -> SchedulerStatus:
         running = tuple(sorted(self.scheduler.running()))
         if not self.started:
+            holder = self._lock_note.holder()
+            if holder is not None and holder.pid != os.getpid():
+                name = holder.name
+                return SchedulerStatus(
+                    ELSEWHERE,
+                    f"{name[:1].upper()}{name[1:]} runs the schedules (process {holder.pid}); "
+                    "this app shows what they did, and Run now still works.",
+                    running,
+                    name,
+                )
             detail = self.problem[:1].upper() + self.problem[1:] + "."
             return SchedulerStatus(STOPPED, detail, running)
         if self.scheduler.paused:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ictray.dialogs.context import RUNNING, SchedulerStatus, local_time
+from ictray.dialogs.context import SchedulerStatus, local_time
 from ictray.settings.models import RunRecord, Schedule
 from ictray.transfer.result import FAILED as RUN_FAILED
 from ictray.transfer.result import UNREACHABLE
@@ -69,7 +69,7 @@ def next_due() -> tuple[str, datetime] | None:
 def choose_icon(scheduler: SchedulerStatus, runs: list[LastRun]) -> str:
     if scheduler.transferring:
         return TRANSFERRING
-    if scheduler.state != RUNNING:
+    if not scheduler.scheduling:
         return STOPPED
     if any(run.failed for run in runs):
         return FAILED
@@ -103,7 +103,7 @@ def tooltip_text(
             lines.append(f"Last run failed: {', '.join(others)}")
     else:
         lines.append("Last run: never")
-    if upcoming is not None and scheduler.state == RUNNING:
+    if upcoming is not None and scheduler.scheduling:
         lines.append(f"Next run: {upcoming[0]} {short_time(upcoming[1], now)}")
     text = "\n".join(lines)
     return text if len(text) <= MAX_TOOLTIP else text[: MAX_TOOLTIP - 1] + "…"

@@ -11,6 +11,7 @@ from ictray.destinations.sql.connstr import (
     parse_connection_string,
     split_password,
 )
+from ictray.destinations.sql.dialects import MssqlDialect
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,6 @@ def test_sqlite_takes_a_windows_path():
         ("just some text", ["not a connection string", "Server="]),
         ("Server=db;Database=d;User Id=u;Integrated Security=SSPI;",
          ["Windows authentication", "User Id="]),
-        ("Server=db;Database=d;Trusted_Connection=yes;", ["Windows authentication"]),
         ("Database=d;User Id=u;Password=p;", ["no server", "Server="]),
         ("Server=db;User Id=u;Password=p;", ["no database", "Database="]),
         ("Server=db;Database=d;Password=p;", ["no login", "User Id="]),
@@ -164,3 +164,91 @@ def test_redacted_masks_the_password_and_repr_hides_it():
     assert parse_connection_string("postgresql://u@h:5433/d").redacted() == (
         "postgresql://u@h:5433/d"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "server"),
+    [
+        ("Server=db;Database=d;Integrated Security=SSPI;", "db:1433"),
+        ("Server=db;Database=d;Trusted_Connection=yes;", "db:1433"),
+        ("Data Source=sql01\\INST;Initial Catalog=d;Integrated Security=true", "sql01\\INST"),
+        ("mssql://db/d?trusted_connection=yes", "db:1433"),
+    ],
+)
+def test_windows_authentication_logs_on_as_the_running_account_on_windows(text, server):
+    info = parse_connection_string(text, windows=True)
+    assert (info.integrated, info.windows_login, info.user, info.password) == (
+        True,
+        True,
+        None,
+        None,
+    )
+    assert (info.server, info.database) == (server, "d")
+    assert info.redacted() == f"mssql://{server}/d?trusted_connection=yes"
+    assert parse_connection_string(info.redacted(), windows=True) == info
+    arguments = MssqlDialect.connect_arguments(info)
+    assert (arguments["user"], arguments["password"]) == ("", "")  # FreeTDS then uses SSPI
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Server=db;Database=d;Trusted_Connection=yes;", "mssql://db/d?trusted_connection=true"],
+)
+def test_windows_authentication_elsewhere_is_refused_with_the_alternative(text):
+    with pytest.raises(ValueError) as caught:
+        parse_connection_string(text, windows=False)
+    message = str(caught.value)
+    assert "Windows authentication" in message and "works on Windows only" in message
+    assert "User Id=DOMAIN\\user;Password=<password>;" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Server=db;Database=d;User Id=u;Integrated Security=SSPI;", ["remove User Id="]),
+        ("mssql://u:p@db/d?trusted_connection=yes", ["remove user@ in the URL"]),
+        ("Server=db;Database=d;Integrated Security=maybe;", ["use true (or SSPI) or false"]),
+    ],
+)
+def test_windows_authentication_mistakes_are_named_everywhere(text, words):
+    for windows in (True, False):
+        with pytest.raises(ValueError) as caught:
+            parse_connection_string(text, windows=windows)
+        for word in words:
+            assert word in str(caught.value)
+
+
+def test_integrated_security_false_needs_a_login():
+    info = parse_connection_string(
+        "Server=db;Database=d;Integrated Security=False;User Id=u;Password=p", windows=True
+    )
+    assert (info.integrated, info.user) == (False, "u")
+    with pytest.raises(ValueError, match="Integrated Security=SSPI; to log on as the Windows"):
+        parse_connection_string("Server=db;Database=d;Integrated Security=no;", windows=True)
+
+
+@pytest.mark.parametrize("windows", [True, False])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Server=db;Database=d;User Id=CORP\\ic_writer;Password=pw;",
+        "mssql://CORP%5Cic_writer:pw@db/d",
+    ],
+)
+def test_a_windows_login_with_its_password_works_everywhere(text, windows):
+    info = parse_connection_string(text, windows=windows)
+    assert (info.user, info.password, info.integrated, info.windows_login) == (
+        "CORP\\ic_writer",
+        "pw",
+        False,
+        True,
+    )
+    arguments = MssqlDialect.connect_arguments(info)
+    assert (arguments["user"], arguments["password"]) == ("CORP\\ic_writer", "pw")  # NTLM
+    public, secret = split_password(text)
+    assert secret == "pw" and parse_connection_string(public, windows=windows).user == (
+        "CORP\\ic_writer"
+    )
+    assert not parse_connection_string(
+        "Server=db;Database=d;User Id=sa;", windows=windows
+    ).windows_login

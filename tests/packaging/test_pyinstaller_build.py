@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -53,6 +54,52 @@ def test_both_programs_start_and_print_their_help(frozen_app: FrozenApp, program
     assert result.returncode == 0, result.stderr
     for command in ("demo", "run-now", "service", "settings"):
         assert command in result.stdout
+
+
+def test_the_service_program_is_built_beside_them(frozen_app: FrozenApp, tmp_path: Path) -> None:
+    """``ictray-service`` runs its own entry: ``ictray service`` with the arguments it gets."""
+    env = {"ICTRAY_SETTINGS": str(tmp_path / "settings.db")}
+    shown = run(frozen_app, "ictray-service", "--help", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: ictray service ")
+    for action in ("install", "uninstall", "start", "stop", "status"):
+        assert action in shown.stdout
+    status = run(frozen_app, "ictray-service", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    if sys.platform == "win32":
+        assert status.stdout.startswith("Windows service: ")
+        return
+    assert status.stdout.splitlines()[:2] == [
+        "Windows service: unavailable",
+        "  The ictray Windows service does not exist on this platform; `ictray service` runs "
+        "the scheduler in the foreground (start it from systemd or a terminal to copy "
+        "unattended)",
+    ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="there the service control manager runs it")
+def test_the_service_program_runs_the_scheduler_until_sigterm(
+    frozen_app: FrozenApp, tmp_path: Path
+) -> None:
+    env = {**os.environ, "ICTRAY_SETTINGS": str(tmp_path / "settings.db")}
+    assert run(frozen_app, "ictray-cli", "init", env=env).returncode == 0
+    service = subprocess.Popen(
+        [str(frozen_app.program("ictray-service"))],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        first = service.stdout.readline()
+        assert first.startswith(f"scheduler running on {tmp_path / 'settings.db'}"), first
+        service.send_signal(signal.SIGTERM)
+        rest, errors = service.communicate(timeout=60)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, errors
+    assert rest.splitlines()[-1] == "scheduler stopped"
 
 
 def test_the_built_app_runs_the_demo(frozen_app: FrozenApp, tmp_path: Path) -> None:

@@ -13,8 +13,15 @@ Two forms are accepted:
 SQLite paths must be absolute: the scheduler service runs with another working directory than
 the command line, so a relative path would silently point at two different files.
 
-Windows authentication (``Integrated Security``) is refused: the SQL Server driver (pymssql on
-FreeTDS) cannot be relied on to use the logged-on account, so a SQL Server login is required.
+SQL Server takes two kinds of login, as its *Authentication Type* says:
+
+- SQL Server authentication: ``User Id=login;Password=secret``;
+- Windows authentication: ``Integrated Security=SSPI`` (or ``Trusted_Connection=yes``; in a URL
+  ``?trusted_connection=yes``) logs on as the Windows account ictray runs as — the service's
+  account, or the logged-in user for the tray app. The driver (pymssql on FreeTDS) does that
+  through SSPI on Windows only, so elsewhere it is refused with the alternative: a Windows login
+  with its password, ``User Id=DOMAIN\\user;Password=secret``, which FreeTDS sends as an NTLM
+  domain login on every system.
 
 The password never has to live in the settings file: ``split_password`` removes it from the text
 (for the credential store) and ``join_password`` puts it back.
@@ -22,6 +29,7 @@ The password never has to live in the settings file: ``split_password`` removes 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +65,7 @@ _EXAMPLES = (
 
 # URL query options passed on to the driver; PostgreSQL takes any libpq option instead.
 _URL_OPTIONS = {
-    MSSQL: frozenset({"instance", "login_timeout", "encryption"}),
+    MSSQL: frozenset({"instance", "login_timeout", "encryption", "trusted_connection"}),
     MYSQL: frozenset(
         {"connect_timeout", "ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert",
          "ssl_verify_identity"}
@@ -104,6 +112,12 @@ class ConnectionInfo:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    integrated: bool = False  # SQL Server Windows authentication as the account ictray runs as
+
+    @property
+    def windows_login(self) -> bool:
+        """True for SQL Server Windows authentication: integrated, or a DOMAIN\\user login."""
+        return self.integrated or (self.dialect == MSSQL and "\\" in (self.user or ""))
 
     @property
     def server(self) -> str:
@@ -119,6 +133,9 @@ class ConnectionInfo:
         """The connection as a URL with the password masked, for logs and dialogs."""
         if self.dialect == SQLITE:
             return f"sqlite:///{self.database}"
+        if self.integrated:
+            database = quote(self.database, safe="")
+            return f"{self.dialect}://{self.server}/{database}?trusted_connection=yes"
         credentials = ""
         if self.user:
             credentials = quote(self.user, safe="")
@@ -128,15 +145,21 @@ class ConnectionInfo:
         return f"{self.dialect}://{credentials}{self.server}/{quote(self.database, safe='')}"
 
 
-def parse_connection_string(text: str) -> ConnectionInfo:
-    """Parse either form; raise ``ValueError`` saying what is wrong and how to write it."""
+def parse_connection_string(text: str, *, windows: bool | None = None) -> ConnectionInfo:
+    """Parse either form; raise ``ValueError`` saying what is wrong and how to write it.
+
+    ``windows`` says whether SQL Server Windows authentication as the running account can
+    work here (default: on Windows only).
+    """
     text = text.strip()
+    if windows is None:
+        windows = sys.platform == "win32"
     if not text:
         raise ValueError(f"the connection string is empty; write {_EXAMPLES}")
     if "://" in text:
-        return _parse_url(text)
+        return _parse_url(text, windows)
     if "=" in text:
-        return _parse_admin_form(text)
+        return _parse_admin_form(text, windows)
     raise ValueError(f"{text!r} is not a connection string; write {_EXAMPLES}")
 
 
@@ -191,7 +214,7 @@ def _split_url(text: str) -> _Url:
     return _Url(scheme, user, password if colon else None, after)
 
 
-def _parse_url(text: str) -> ConnectionInfo:
+def _parse_url(text: str, windows: bool) -> ConnectionInfo:
     url = _split_url(text)
     dialect = _SCHEMES.get(url.scheme.lower())
     if dialect is None:
@@ -212,11 +235,15 @@ def _parse_url(text: str) -> ConnectionInfo:
     host, port, instance = _split_hostport(hostport, dialect)
     options = dict(parse_qsl(query, keep_blank_values=True))
     _check_url_options(dialect, options)
+    integrated = False
     if dialect == MSSQL:
         instance = options.pop("instance", None) or instance
+        integrated = _integrated(options.pop("trusted_connection", None), "trusted_connection")
         _check_mssql_options(options)
     user = unquote(url.user_raw) or None
     password = unquote(url.password) if url.password else None
+    if integrated:
+        _check_integrated(windows, user, "user@ in the URL")
     return ConnectionInfo(
         dialect=dialect,
         database=database,
@@ -226,7 +253,36 @@ def _parse_url(text: str) -> ConnectionInfo:
         user=user,
         password=password,
         options=MappingProxyType(options),
+        integrated=integrated,
     )
+
+
+def _integrated(value: str | None, name: str) -> bool:
+    """Whether ``Integrated Security``/``Trusted_Connection`` asks for Windows authentication."""
+    if value is None:
+        return False
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r}: use true (or SSPI) or false")
+
+
+def _check_integrated(windows: bool, user: str | None, user_part: str) -> None:
+    if user:
+        raise ValueError(
+            "Windows authentication (Integrated Security / Trusted_Connection) logs on as the "
+            f"Windows account ictray runs as; remove {user_part} and the password, or turn "
+            "Windows authentication off to log on as that login (User Id=DOMAIN\\user for a "
+            "Windows login)"
+        )
+    if not windows:
+        raise ValueError(
+            "Windows authentication as the account ictray runs as (Integrated Security / "
+            "Trusted_Connection) works on Windows only; here, log on with a Windows login "
+            "and its password (User Id=DOMAIN\\user;Password=<password>;) or a SQL Server "
+            "login"
+        )
 
 
 def _split_hostport(hostport: str, dialect: str) -> tuple[str, int | None, str | None]:
@@ -384,7 +440,7 @@ def _quote_admin_value(value: str) -> str:
     return value
 
 
-def _parse_admin_form(text: str) -> ConnectionInfo:
+def _parse_admin_form(text: str, windows: bool) -> ConnectionInfo:
     values: dict[str, tuple[str, str]] = {}
     for pair in _admin_pairs(text):
         if pair.key in _IGNORED_KEYS:
@@ -400,15 +456,9 @@ def _parse_admin_form(text: str) -> ConnectionInfo:
         found = [value for key, (_, value) in values.items() if key in keys]
         return found[-1] if found else None
 
-    integrated = first(_INTEGRATED_KEYS)
-    if integrated is not None and integrated.lower() in _TRUE:
-        raise ValueError(
-            "Windows authentication (Integrated Security / Trusted_Connection) is not "
-            "supported; create a SQL Server login with rights to create tables and write "
-            "User Id=<login>;Password=<password>; instead"
-        )
-    if integrated is not None and integrated.lower() not in _FALSE:
-        raise ValueError(f"Integrated Security={integrated!r}: use true or false")
+    integrated = _integrated(first(_INTEGRATED_KEYS), "Integrated Security")
+    if integrated:
+        _check_integrated(windows, first(_USER_KEYS) or first(_PASSWORD_KEYS), "User Id=")
     server = first(_SERVER_KEYS)
     if not server:
         raise ValueError("the connection string names no server; add Server=host[,port];")
@@ -416,9 +466,11 @@ def _parse_admin_form(text: str) -> ConnectionInfo:
     if not database:
         raise ValueError("the connection string names no database; add Database=<name>;")
     user = first(_USER_KEYS)
-    if not user:
+    if not user and not integrated:
         raise ValueError(
-            "the connection string names no login; add User Id=<SQL Server login>;"
+            "the connection string names no login; add User Id=<SQL Server login>; (or "
+            "DOMAIN\\user for a Windows login) and Password=, or Integrated Security=SSPI; to "
+            "log on as the Windows account ictray runs as"
         )
     host, port, instance = _parse_server(server)
     options: dict[str, str] = {}
@@ -439,6 +491,7 @@ def _parse_admin_form(text: str) -> ConnectionInfo:
         user=user,
         password=first(_PASSWORD_KEYS) or None,
         options=MappingProxyType(options),
+        integrated=integrated,
     )
 
 

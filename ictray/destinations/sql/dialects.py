@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypedDict
 
 from ictray.destinations.sql.connstr import MSSQL, MYSQL, POSTGRESQL, SQLITE, ConnectionInfo
 
@@ -269,6 +269,22 @@ class MysqlDialect(Dialect):
         return tuple(cursor.fetchone() or ()) == (1,)  # GET_LOCK: 1 taken, 0 timed out
 
 
+class MssqlArguments(TypedDict):
+    """The keyword arguments of ``pymssql.connect`` that ictray sets."""
+
+    server: str
+    port: str
+    user: str | None
+    password: str | None
+    database: str
+    login_timeout: int
+    encryption: str | None
+    appname: str
+    charset: str
+    tds_version: str
+    autocommit: bool
+
+
 class MssqlDialect(Dialect):
     name = MSSQL
     label = "SQL Server"
@@ -285,17 +301,29 @@ class MssqlDialect(Dialect):
     def connect(self, info: ConnectionInfo) -> Connection:
         import pymssql
 
+        connection: Connection = pymssql.connect(**self.connect_arguments(info))
+        return connection
+
+    @staticmethod
+    def connect_arguments(info: ConnectionInfo) -> MssqlArguments:
+        """What ``pymssql.connect`` is given for ``info``.
+
+        Windows authentication as the running account passes no login at all: FreeTDS then
+        logs on through SSPI with the process's own Windows account. A ``DOMAIN\\user`` login
+        goes as it is written: FreeTDS sees the backslash and sends an NTLM domain login.
+        """
         server = info.host or "localhost"
         if info.instance:
             server = f"{server}\\{info.instance}"
-        connection: Connection = pymssql.connect(
-            server=server, port=str(info.port or 1433), user=info.user,
-            password=info.password, database=info.database,
-            login_timeout=int(info.options.get("login_timeout", CONNECT_TIMEOUT)),
-            encryption=info.options.get("encryption"), appname=APPLICATION_NAME,
-            charset="UTF-8", tds_version="7.3", autocommit=False,
-        )
-        return connection
+        return {
+            "server": server, "port": str(info.port or 1433),
+            "user": "" if info.integrated else info.user,
+            "password": "" if info.integrated else info.password,
+            "database": info.database,
+            "login_timeout": int(info.options.get("login_timeout", CONNECT_TIMEOUT)),
+            "encryption": info.options.get("encryption"), "appname": APPLICATION_NAME,
+            "charset": "UTF-8", "tds_version": "7.3", "autocommit": False,
+        }
 
     def driver_error(self) -> type[Exception]:
         import pymssql

@@ -8,6 +8,7 @@ connection string picks the database (see ``connstr``), the tables are created o
 
 from __future__ import annotations
 
+import getpass
 import secrets
 from collections.abc import Sequence
 from typing import ClassVar
@@ -242,6 +243,8 @@ class SqlDestination(Destination):
             where = info.server
             if info.dialect != SQLITE:
                 login = f", login {info.user}" if info.user else ""
+                if info.integrated:  # which account that is depends on who runs ictray
+                    login = f", Windows authentication as {getpass.getuser()}"
                 where += f" (database {info.database}{login})"
             raise DestinationError(
                 f"SQL destination {self.name!r} cannot connect to {dialect.label} {where}: "
