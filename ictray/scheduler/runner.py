@@ -150,8 +150,10 @@ def _finish(schedule: Schedule, record: RunRecord, run: ScheduleRun) -> None:
     now = run.ended_at or utcnow()
     if run.outcome in (COMPLETED, UNREACHABLE):
         schedule.last_run = run.started_at
+        # Counted from the slot the run was due at, so periods never stretch by the time a
+        # run takes to start or to finish; a run started by hand leaves the slots as they are.
         schedule.next_run = next_run_after(
-            schedule.every_minutes, schedule.at_time, now, schedule.last_run
+            schedule.every_minutes, schedule.at_time, now, schedule.next_run or run.started_at
         )
     elif run.outcome == FAILED:
         retry = now + min(RETRY_AFTER_FAILURE, timedelta(minutes=schedule.every_minutes))

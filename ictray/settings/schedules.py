@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import peewee
+import tzlocal
 
 from ictray.datatypes import DataType
 from ictray.destinations.base import load_plugin
@@ -58,36 +59,59 @@ def get_schedule(name: str) -> Schedule:
     return schedule
 
 
-def next_run_after(
-    every_minutes: int, at_time: str | None, after: datetime, last_run: datetime | None = None
-) -> datetime:
-    """When a schedule is next due (naive UTC), given the time now and its last run.
+def local_zone() -> tzinfo:
+    """This computer's time zone, with its daylight-saving rules (not just today's offset)."""
+    return tzlocal.get_localzone()
 
-    Without a time of day: ``period`` after the last run, or ``after`` itself for a schedule
-    that never ran (it runs at the scheduler's next wake-up). With a time of day (whole-day
-    periods only): that local time, ``period`` days after the last run's day, or the first
-    occurrence after ``after`` when it never ran or a run was missed.
+
+def next_run_after(
+    every_minutes: int,
+    at_time: str | None,
+    after: datetime,
+    slot: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> datetime:
+    """When a schedule is next due (naive UTC): the first slot of its grid after ``after``.
+
+    The grid is counted from ``slot``, the time the schedule was last due (not when its run
+    happened to start, a moment later, nor when it ended): every ``every_minutes`` from it, or,
+    with a time of day (whole-day periods only), that wall-clock time every so many days in
+    ``zone`` (this computer's), so a daylight-saving change moves nothing. Slots missed while
+    the program was not running are passed over: the schedule runs once, not once per slot.
+    Without ``slot`` (a schedule that never ran): at once (``after``), or with a time of day
+    its first occurrence from ``after`` on.
     """
     if at_time is None:
-        if last_run is None:
+        if slot is None:
             return after
-        return max(last_run + timedelta(minutes=every_minutes), after)
+        period = timedelta(minutes=every_minutes)
+        anchor = _whole_minute(slot)
+        return anchor + ((after - anchor) // period + 1) * period
+    zone = zone or local_zone()
     hour, minute = (int(part) for part in at_time.split(":"))
-    local_after = after.replace(tzinfo=timezone.utc).astimezone()
 
-    def at_local(day: datetime) -> datetime:
-        local = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    def at_local(day: date) -> datetime:
+        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
-    if last_run is not None:
-        local_last = last_run.replace(tzinfo=timezone.utc).astimezone()
-        candidate = at_local(
-            local_last + timedelta(days=every_minutes // validation.MINUTES_PER_DAY)
-        )
-        if candidate >= after:
-            return candidate
-    candidate = at_local(local_after)
-    return candidate if candidate >= after else at_local(local_after + timedelta(days=1))
+    def local_day(moment: datetime) -> date:
+        return moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
+
+    if slot is None:
+        today = local_day(after)
+        candidate = at_local(today)
+        return candidate if candidate >= after else at_local(today + timedelta(days=1))
+    days = every_minutes // validation.MINUTES_PER_DAY
+    anchor = local_day(slot)
+    step = (local_day(after) - anchor).days // days
+    while (candidate := at_local(anchor + timedelta(days=step * days))) <= after:
+        step += 1
+    return candidate
+
+
+def _whole_minute(moment: datetime) -> datetime:
+    """The scheduler wakes on whole minutes: slots are whole minutes too."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def _check_unique(name: str, current: Schedule | None = None) -> None:
@@ -201,7 +225,7 @@ def edit_schedule(
         specs = current + list(add_transfers)
     with settings.database.atomic():
         schedule.next_run = next_run_after(
-            schedule.every_minutes, schedule.at_time, utcnow(), schedule.last_run
+            schedule.every_minutes, schedule.at_time, utcnow(), schedule.next_run
         )
         schedule.save()
         if specs is not None:
