@@ -1,7 +1,8 @@
 """The desktop app under a real X server (Xvfb, 24-bit) with a real tray host (trayer).
 
-The session starts its own Xvfb and trayer (skipping with the reason when they are not
-installed), creates one withdrawn Tk root, and turns modal grabs off. Tests drive the real
+The session starts its own Xvfb, a window manager (openbox: title bars, placement and size
+hints as on a desktop) and trayer (skipping with the reason when they are not installed),
+creates one withdrawn Tk root, and turns modal grabs off. Tests drive the real
 widgets — insert text, invoke buttons, generate key events — and ``pump`` Tk's event loop
 while they wait. Every wait has a timeout, and each app is quit (tray icon first) after its
 test, so a failure never leaves the session hanging.
@@ -10,6 +11,7 @@ test, so a failure never leaves the session hanging.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -66,6 +68,18 @@ def _tray_owner(display: str) -> bool:
         connection.close()
 
 
+def _window_manager(display: str) -> bool:
+    """True once a window manager announced itself (``_NET_SUPPORTING_WM_CHECK`` on the root)."""
+    from Xlib import display as xdisplay
+
+    connection = xdisplay.Display(display)
+    try:
+        atom = connection.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        return connection.screen().root.get_full_property(atom, 0) is not None
+    finally:
+        connection.close()
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -78,22 +92,34 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def x_display() -> Iterator[str]:
     """``:N`` of a fresh 24-bit Xvfb; DISPLAY points at it for the whole session."""
-    for tool in ("Xvfb", "trayer", "xwininfo", "xdotool"):
+    for tool in ("Xvfb", "openbox", "trayer", "xwininfo", "xdotool"):
         if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (apt-get install xvfb trayer x11-utils xdotool)")
+            pytest.skip(
+                f"{tool} is not installed (apt-get install xvfb openbox trayer x11-utils xdotool)"
+            )
     name = f":{_free_display()}"
     xvfb = subprocess.Popen(
         ["Xvfb", name, "-screen", "0", SCREEN, "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    manager: subprocess.Popen[bytes] | None = None
     try:
         _wait_for(Path(f"/tmp/.X11-unix/X{name[1:]}").exists, 10, f"Xvfb {name}")
+        manager = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env={**os.environ, "DISPLAY": name},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: _window_manager(name), 10, "openbox to manage the screen")
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("DISPLAY", name)
             patch.setenv("PYSTRAY_BACKEND", "xorg")  # the backend trayer speaks (XEmbed)
             yield name
     finally:
+        if manager is not None:
+            _stop(manager)
         _stop(xvfb)
 
 

@@ -66,13 +66,21 @@ def window_geometry(window_id: int | str) -> tuple[int, int, int, int]:
     return x, y, width, height
 
 
+def frame_of(window: tk.Misc) -> str:
+    """The X window the window manager framed ``window`` in (title bar and border included)."""
+    current = str(window.winfo_id())
+    while True:
+        parent = xwininfo(current, "-children")["Parent window id"]
+        if "(the root window)" in parent:
+            return current
+        current = parent.split()[0]
+
+
 def screenshot(window: tk.Toplevel, name: str) -> Path:
-    """Save the window with its menu bar under test-artifacts/desktop/<name>.png."""
+    """Save the window as the desktop shows it (frame, title bar, menu bar) under
+    test-artifacts/desktop/<name>.png."""
     pump(window)
-    wrapper = xwininfo(window.winfo_id(), "-children")["Parent window id"].split()[
-        0
-    ]  # Tk's wrapper
-    x, y, width, height = window_geometry(wrapper)
+    x, y, width, height = window_geometry(frame_of(window))
     screen_width, screen_height = window.winfo_screenwidth(), window.winfo_screenheight()
     assert x + width <= screen_width and y + height <= screen_height, (
         f"{name}: the window ({width}x{height}+{x}+{y}) does not fit on the "
