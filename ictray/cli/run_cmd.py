@@ -9,7 +9,8 @@ import threading
 import time
 from types import FrameType
 
-from ictray.cli.common import note, open_from_args, start_logging
+from ictray.cli.common import note, open_from_args
+from ictray.logs import start_logging
 from ictray.scheduler.runner import SKIPPED, ScheduleRun, run_schedule
 from ictray.scheduler.service import Scheduler, SchedulerEvent, pick_schedules
 from ictray.transfer.engine import TransferOptions

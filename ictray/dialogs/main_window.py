@@ -22,8 +22,8 @@ from ictray.dialogs.context import (
     local_time,
 )
 from ictray.dialogs.widgets import PAD, Window, scrolled, set_columns, tooltip
+from ictray.operations import status as run_status
 from ictray.settings import schedules, validation
-from ictray.settings.models import RunRecord, Schedule
 
 COLUMNS = (
     ("Transfers", 70),
@@ -32,17 +32,6 @@ COLUMNS = (
     ("Next Run", 145),
     ("Last Result", 110),
 )
-
-
-def last_outcome(schedule: Schedule) -> str:
-    """The outcome of the schedule's latest finished run, or "" when it never ran."""
-    record = (
-        RunRecord.select(RunRecord.outcome)
-        .where((RunRecord.schedule == schedule) & (RunRecord.outcome != "running"))
-        .order_by(RunRecord.started_at.desc(), RunRecord.id.desc())
-        .first()
-    )
-    return "" if record is None else str(record.outcome)
 
 
 class MainWindow(Window):
@@ -141,14 +130,15 @@ class MainWindow(Window):
         self.buttons["Pause Scheduler"].configure(
             text="Start Scheduler" if paused_or_stopped else "Pause Scheduler"
         )
-        latest = RunRecord.select().order_by(RunRecord.started_at.desc()).first()
+        latest = run_status.last_program_run()
         if latest is None:
             self.last_run_text.configure(text="never")
         else:
-            name = latest.schedule.name if latest.schedule_id else "a removed schedule"
+            name = latest.schedule or "a removed schedule"
             self.last_run_text.configure(
                 text=f"{local_time(latest.started_at)} ({name}: {latest.outcome})"
             )
+        last_runs = run_status.last_runs()
         running = ", ".join(status.transferring)
         self.activity.configure(text=f"Transferring now: {running}" if running else "")
         chosen = self.tree.selection()
@@ -164,7 +154,7 @@ class MainWindow(Window):
                     validation.format_period(schedule.every_minutes),
                     local_time(schedule.last_run),
                     local_time(schedule.next_run, never="-") if schedule.enabled else "disabled",
-                    last_outcome(schedule) or "-",
+                    last_runs[schedule.name].outcome if schedule.name in last_runs else "-",
                 ),
             )
         for name in chosen:

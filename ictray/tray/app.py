@@ -13,7 +13,6 @@ import logging
 import tkinter as tk
 from collections.abc import Callable
 
-from ictray.cli.common import start_logging
 from ictray.dialogs.api_tester import ApiTesterDialog
 from ictray.dialogs.app_settings import AppSettingsDialog
 from ictray.dialogs.context import (
@@ -40,6 +39,7 @@ from ictray.dialogs.sites import SiteDialog
 from ictray.dialogs.widgets import Window, use_theme
 from ictray.dialogs.worker import UiQueue
 from ictray.errors import IctrayError
+from ictray.logs import start_logging
 from ictray.notify import ErrorMailer
 from ictray.scheduler.service import SchedulerEvent
 from ictray.settings import Settings
