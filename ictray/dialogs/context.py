@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from ictray.dialogs.ui_state import WindowState
 from ictray.dialogs.worker import UiQueue
 from ictray.settings import Settings
 
 RUNNING = "running"
 PAUSED = "paused"
 STOPPED = "stopped"
+PAUSE_SCHEDULER = "Pause Scheduler"
+RESUME_SCHEDULER = "Resume Scheduler"
+START_SCHEDULER = "Start Scheduler"  # it could not start (another scheduler holds the file)
 
 # Window names for Controller.open_window
 MAIN = "main"
@@ -57,7 +61,12 @@ class SchedulerStatus:
 
     @property
     def label(self) -> str:
-        return {RUNNING: "running", PAUSED: "stopped (paused)"}.get(self.state, "stopped")
+        return {RUNNING: "running", PAUSED: "paused"}.get(self.state, "stopped")
+
+    @property
+    def action(self) -> str:
+        """The one name of what the scheduler button and menu item do now, everywhere."""
+        return {RUNNING: PAUSE_SCHEDULER, PAUSED: RESUME_SCHEDULER}.get(self.state, START_SCHEDULER)
 
 
 class Controller(Protocol):
@@ -65,6 +74,7 @@ class Controller(Protocol):
 
     settings: Settings
     ui: UiQueue
+    window_state: WindowState
 
     def open_window(self, name: str) -> tk.Toplevel:
         """Open (or bring to the front) one of the named windows above."""
@@ -75,10 +85,17 @@ class Controller(Protocol):
     def toggle_scheduler(self) -> None:
         """Pause a running scheduler; resume a paused one; try again to start a stopped one."""
 
+    def set_scheduler_paused(self, paused: bool) -> None:
+        """Pause or resume the scheduler (Application Settings, on Save)."""
+
+    def show_run(self, schedule: str) -> None:
+        """Open the Log File at the lines of the schedule's latest run."""
+
     def scheduler_status(self) -> SchedulerStatus: ...
 
     def settings_changed(self) -> None:
-        """Something was saved: refresh the icon, the menu and the main window."""
+        """Something was saved: the one change signal; the icon, the menu and every open
+        window show the settings as they are now."""
 
     def logging_changed(self) -> None:
         """The log folder or removal days changed: write the logs where they now belong."""

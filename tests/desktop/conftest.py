@@ -160,10 +160,11 @@ def tray_host(x_display: str) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def tk_root(x_display: str) -> Iterator[tk.Tk]:
     """The session's one Tk root, withdrawn, as the app's own is; modal grabs off."""
-    from ictray.dialogs.widgets import Window
+    from ictray.dialogs.widgets import Window, use_theme
 
     root = tk.Tk(className="ictray-tests")
     root.withdraw()
+    use_theme(root)
     Window.modal_grab = False
     yield root
     root.destroy()
@@ -225,7 +226,15 @@ def wired(settings: Settings, simulator, tmp_path: Path) -> Wired:
 
 
 @pytest.fixture
-def make_app(tk_root: tk.Tk, settings: Settings) -> Iterator[Callable[..., object]]:
+def window_state(tmp_path: Path):
+    """Where windows remember their place: the test's own folder."""
+    from ictray.dialogs.ui_state import WindowState
+
+    return WindowState(tmp_path / "config" / "window-state.json")
+
+
+@pytest.fixture
+def make_app(tk_root: tk.Tk, settings: Settings, window_state) -> Iterator[Callable[..., object]]:
     """``make_app(tray=False)`` starts a DesktopApp on the session root; it is quit afterwards."""
     from ictray.tray.app import DesktopApp
 
@@ -233,6 +242,7 @@ def make_app(tk_root: tk.Tk, settings: Settings) -> Iterator[Callable[..., objec
 
     def make(**options: object) -> DesktopApp:
         options.setdefault("client_options", FAST_CLIENT)
+        options.setdefault("window_state", window_state)
         app = DesktopApp(tk_root, settings, **options)  # type: ignore[arg-type]
         apps.append(app)
         app.start()
