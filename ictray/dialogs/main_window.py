@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
+from tkinter import font as tkfont
 from tkinter import ttk
 
 from ictray.dialogs import messages, outcomes
@@ -44,7 +45,7 @@ COLUMNS = (
     ("Period", 60),
     ("Last Run", 145),
     ("Next Run", 145),
-    ("Last Result", 110),
+    ("Last Result", 170),
 )
 
 
@@ -71,6 +72,8 @@ class MainWindow(Window):
         self.last_run_text.grid(row=1, column=1, sticky=tk.W)
         self.activity = ttk.Label(header, text="", foreground="#1565c0")
         self.activity.grid(row=2, column=0, columnspan=2, sticky=tk.W)
+        linespace = tkfont.nametofont("TkDefaultFont").metrics("linespace")
+        header.rowconfigure(2, minsize=linespace + 2)  # its room is kept while idle
         frame, self.tree = scrolled(
             self.body,
             ttk.Treeview,
@@ -219,12 +222,13 @@ class MainWindow(Window):
         self.refresh()
 
     def _show_status(self) -> None:
-        """The chosen schedule's last run; without a choice, the newest failure (if any)."""
+        """The chosen schedule's last run; without a choice, the newest failure, else the
+        newest run."""
         chosen = self.tree.selection()
         run = self.last_runs.get(chosen[0]) if chosen else None
-        if run is None and not chosen:
+        if run is None and not chosen and self.last_runs:
             failed = [r for r in self.last_runs.values() if r.failed]
-            run = max(failed, key=lambda r: r.started_at) if failed else None
+            run = max(failed or self.last_runs.values(), key=lambda r: r.started_at)
         self.status_run = run
         if run is None:
             self.status_icon.configure(image="")

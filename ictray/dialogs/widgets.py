@@ -174,8 +174,10 @@ class Window(tk.Toplevel):
         placed = None
         if self._state is not None and self.window_name is not None:
             placed = self._state.placement(self.window_name)
-        if placed is None:
-            self.geometry(f"{width}x{height}")
+        if placed is None:  # the first time: in the middle of the screen, a little high
+            x = max(0, (self.winfo_screenwidth() - width) // 2)
+            y = max(0, (self.winfo_screenheight() - height) // 3)
+            self.geometry(f"{width}x{height}+{x}+{y}")
             return
         placed = Placement(max(placed.width, width), max(placed.height, height), placed.x, placed.y)
         placed = placed.fitted(self.winfo_screenwidth(), self.winfo_screenheight())

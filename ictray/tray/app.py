@@ -180,14 +180,14 @@ class DesktopApp:
         try:
             started = self.scheduler.run_now([schedule] if schedule else None)
         except IctrayError as error:
-            self._tell(str(error), error=True)
+            self._tell(messages.describe(error), error=True)
             return
         if started:
-            self._tell(f"started now: {', '.join(started)}")
+            self._tell(f"Started now: {', '.join(started)}.")
         elif schedule:
-            self._tell(f"schedule {schedule!r} is already running")
+            self._tell(f"The schedule {schedule!r} is already running.")
         else:
-            self._tell("nothing to run: there is no enabled schedule, or they are all running")
+            self._tell("Nothing to run: there is no enabled schedule, or they are all running.")
         self.refresh()
 
     def set_scheduler_paused(self, paused: bool) -> None:
