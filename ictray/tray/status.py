@@ -12,10 +12,14 @@ from datetime import datetime, timezone
 
 from ictray.dialogs.context import RUNNING, SchedulerStatus, local_time
 from ictray.operations.status import LastRun, latest_runs, next_due
+from ictray.transfer.result import FAILED as FAILED_RUN
+from ictray.transfer.result import UNREACHABLE
 from ictray.tray.icons import FAILED, IDLE, STOPPED, TRANSFERRING
 
 #: Windows cuts tray tooltips at 127 characters
 MAX_TOOLTIP = 127
+#: how the tooltip words an outcome (as the main window does)
+OUTCOME_WORDS = {UNREACHABLE: "failed: not reached", FAILED_RUN: "failed: program error"}
 
 __all__ = ["MAX_TOOLTIP", "LastRun", "TrayView", "choose_icon", "tooltip_text", "tray_view"]
 
@@ -56,7 +60,8 @@ def tooltip_text(
     if runs:
         last = runs[0]
         lines.append(
-            f"Last run: {last.schedule} {short_time(last.started_at, now)}, {last.outcome}"
+            f"Last run: {last.schedule} {short_time(last.started_at, now)}, "
+            f"{OUTCOME_WORDS.get(last.outcome, last.outcome)}"
         )
         others = [run.schedule for run in runs[1:] if run.failed]
         if others:

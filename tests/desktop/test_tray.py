@@ -131,8 +131,9 @@ def test_run_now_from_the_menu_runs_a_transfer_and_the_icon_follows(
     _click(app, "Run now", "nightly")
     _wait_for_icon(app, FAILED, "failed")
     icon = _our_icon(app)
-    assert "unreachable" in icon.title
+    assert "failed: not reached" in icon.title  # a failure says so (no longer "unreachable")
     assert "Last run: nightly" in icon.title
+    assert "Next run: nightly" in icon.title
 
 
 def test_pause_and_resume_from_the_menu(make_app, nightly, settings) -> None:
