@@ -55,7 +55,6 @@ _FLAG = re.compile(r"(?<![\w-])--([a-z][a-z-]*)(?:[ =](?:\.\.\.|[A-Z_]+))?")
 _TECHNICAL = re.compile(
     r"[A-Z][A-Za-z]*(?:Error|Exception|Warning|Pool)\b|Traceback|\[SSL|Max retries|errno",
 )
-_PARENTHESES = re.compile(r"\s*\([^()]*(?:\([^()]*(?:\([^()]*\))*[^()]*\))*[^()]*\)")
 
 
 def _place(command: str) -> str:
@@ -75,12 +74,26 @@ def plain(text: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """``text`` without the parts only a programmer reads (exception names, pool dumps)."""
+    """``text`` without the parts only a programmer reads (exception names, pool dumps).
 
-    def keep(match: re.Match[str]) -> str:
-        return "" if _TECHNICAL.search(match.group(0)) else match.group(0)
-
-    text = _PARENTHESES.sub(keep, text)
+    A bracketed part is dropped when it (or a bracket inside it) holds such text; the others
+    stay as they are.
+    """
+    dropped, kept = "\x00", []
+    while True:
+        innermost = re.search(r"\([^()]*\)", text)
+        if innermost is None:
+            break
+        part = innermost.group(0)
+        if dropped in part or _TECHNICAL.search(part):
+            token = dropped
+        else:
+            kept.append(part)
+            token = f"\x01{len(kept) - 1}\x02"
+        text = text[: innermost.start()] + token + text[innermost.end() :]
+    while "\x01" in text:
+        text = re.sub("\x01(\\d+)\x02", lambda match: kept[int(match.group(1))], text)
+    text = re.sub(r"\s*\x00", "", text)
     text = re.sub(r"\b[A-Z][A-Za-z]*(?:Error|Exception):\s*", "", text)
     text = _TECHNICAL.sub("", text)
     return re.sub(r"\s{2,}", " ", text).strip()
