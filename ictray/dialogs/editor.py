@@ -100,7 +100,7 @@ class EditorWindow(Window, ABC):
     def check_removable(self, name: str) -> None:
         """Raise ``ValidationError`` when the item ``name`` cannot be deleted (still in use)."""
 
-    def extra_buttons(self) -> list[tuple[str, Callable[[], None]]]:
+    def extra_buttons(self) -> list[tuple[str, Callable[[], object]]]:
         """Buttons before *Save* (e.g. *Test*)."""
         return []
 

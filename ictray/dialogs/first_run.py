@@ -75,6 +75,7 @@ class SettingsFileDialog(Window):
             [("Create Settings File", self.create), ("Cancel", self.close)],
             default="Create Settings File",
         )
+        self.settle()
         self.after_idle(self.bring_up)
 
     def browse(self) -> None:

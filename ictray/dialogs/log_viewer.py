@@ -94,7 +94,7 @@ class LogTab(ttk.Frame):
         self.lines.extend(added)
         del self.lines[:-MAX_LINES]
         shown = [line for line in added if self.viewer.shows(line)]
-        focused = self.viewer.focus is not None and self.kind == logs.SERVICE_LOG
+        focused = self.viewer.run_focus is not None and self.kind == logs.SERVICE_LOG
         if shown and not focused:
             self._insert(shown)
             extra = int(self.text.index("end-1c").split(".")[0]) - MAX_LINES
@@ -144,7 +144,7 @@ class LogViewer(Window):
         super().__init__(master, "Log File", name=LOG_FILE, state=controller.window_state)
         self.controller = controller
         self.folder = preferences.log_folder(controller.settings)
-        self.focus: RunFocus | None = None
+        self.run_focus: RunFocus | None = None
         self._build_tools()
         self.notebook = ttk.Notebook(self.body)
         self.tabs: dict[str, LogTab] = {}
@@ -201,7 +201,7 @@ class LogViewer(Window):
 
     def refilter(self) -> None:
         for kind, tab in self.tabs.items():
-            if self.focus is not None and kind == logs.SERVICE_LOG:
+            if self.run_focus is not None and kind == logs.SERVICE_LOG:
                 self._show_focus()
             else:
                 tab.refilter()
@@ -214,7 +214,7 @@ class LogViewer(Window):
             return
         start = run.started_at.replace(tzinfo=timezone.utc).astimezone()
         ended = (run.ended_at or run.started_at).replace(tzinfo=timezone.utc).astimezone()
-        self.focus = RunFocus(
+        self.run_focus = RunFocus(
             schedule, start.strftime(STAMP), (ended + timedelta(seconds=1)).strftime(STAMP)
         )
         self.following.set(False)
@@ -226,20 +226,20 @@ class LogViewer(Window):
         self._show_focus()
 
     def _show_focus(self) -> None:
-        assert self.focus is not None
+        assert self.run_focus is not None
         raw: list[str] = []
-        day = datetime.strptime(self.focus.start[:10], "%Y-%m-%d").date()
-        end_day = datetime.strptime(self.focus.end[:10], "%Y-%m-%d").date()
+        day = datetime.strptime(self.run_focus.start[:10], "%Y-%m-%d").date()
+        end_day = datetime.strptime(self.run_focus.end[:10], "%Y-%m-%d").date()
         while day <= end_day:
             path = logs.log_path(self.folder, logs.SERVICE_LOG, day)
             if path.is_file():
                 raw += logs.tail(path, MAX_LINES * 10)
             day += timedelta(days=1)
-        lines = [line for line in parse(raw) if self.focus.holds(line) and self.shows(line)]
+        lines = [line for line in parse(raw) if self.run_focus.holds(line) and self.shows(line)]
         self.tabs[logs.SERVICE_LOG].show(lines)
 
     def show_all(self) -> None:
-        self.focus = None
+        self.run_focus = None
         self.focus_text.configure(text="")
         self.all_button.state(["disabled"])
         self.following.set(True)

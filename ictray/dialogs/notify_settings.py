@@ -123,7 +123,8 @@ class NotifySettingsDialog(Window):
         }
 
     def store(self) -> None:
-        preferences.set_notify(self.settings, enabled=self.form.flag("enabled"), **self._fields())
+        fields = self._fields()
+        preferences.set_notify(self.settings, enabled=self.form.flag("enabled"), **fields)  # type: ignore[arg-type]
 
     def save(self) -> bool:
         if not attempt(self, [self.form], self.store):

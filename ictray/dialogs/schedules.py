@@ -233,7 +233,7 @@ class ScheduleDialog(EditorWindow):
 
     def rows(self) -> list[tuple[str, tuple[str, ...]]]:
         last = run_status.last_runs()
-        rows = []
+        rows: list[tuple[str, tuple[str, ...]]] = []
         for schedule in schedules.list_schedules():
             run = last.get(schedule.name)
             when = local_time(schedule.last_run)

@@ -94,7 +94,7 @@ class SiteDialog(EditorWindow):
     def forms(self) -> Sequence[Form]:
         return [self.form]
 
-    def extra_buttons(self) -> list[tuple[str, Callable[[], None]]]:
+    def extra_buttons(self) -> list[tuple[str, Callable[[], object]]]:
         return [("Test", self.test)]
 
     def rows(self) -> list[tuple[str, tuple[str, ...]]]:

@@ -252,7 +252,7 @@ class Window(tk.Toplevel):
     def button_row(
         self,
         parent: tk.Misc,
-        buttons: Sequence[tuple[str, Callable[[], None]]],
+        buttons: Sequence[tuple[str, Callable[[], object]]],
         *,
         default: str | None = None,
     ) -> dict[str, ttk.Button]:
