@@ -90,7 +90,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def x_display() -> Iterator[str]:
+def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``:N`` of a fresh 24-bit Xvfb; DISPLAY points at it for the whole session."""
     for tool in ("Xvfb", "openbox", "trayer", "xwininfo", "xdotool"):
         if shutil.which(tool) is None:
@@ -106,9 +106,15 @@ def x_display() -> Iterator[str]:
     manager: subprocess.Popen[bytes] | None = None
     try:
         _wait_for(Path(f"/tmp/.X11-unix/X{name[1:]}").exists, 10, f"Xvfb {name}")
+        home = tmp_path_factory.mktemp("openbox")  # its log and settings stay in the test's
         manager = subprocess.Popen(
             ["openbox", "--sm-disable"],
-            env={**os.environ, "DISPLAY": name},
+            env={
+                **os.environ,
+                "DISPLAY": name,
+                "XDG_CACHE_HOME": str(home / "cache"),
+                "XDG_CONFIG_HOME": str(home / "config"),
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
