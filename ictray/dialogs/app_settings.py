@@ -10,7 +10,7 @@ import tkinter as tk
 from tkinter import filedialog, ttk
 
 from ictray import platform
-from ictray.dialogs.context import APP_SETTINGS, PAUSE_SCHEDULER, PAUSED, Controller
+from ictray.dialogs.context import APP_SETTINGS, PAUSE_SCHEDULER, Controller
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.widgets import PAD, Window, ask_unsaved, tooltip
 from ictray.settings import preferences
@@ -27,9 +27,9 @@ class AppSettingsDialog(Window):
         self.settings = controller.settings
         section = ttk.LabelFrame(self.body, text="Scheduler", padding=PAD)
         section.pack(fill=tk.X)
-        self.scheduler_text = ttk.Label(section, text="", wraplength=520, justify=tk.LEFT)
+        self.scheduler_text = ttk.Label(section, text="", wraplength=760, justify=tk.LEFT)
         self.scheduler_text.pack(fill=tk.X)
-        self.paused = tk.BooleanVar(self, value=controller.scheduler_status().state == PAUSED)
+        self.paused = tk.BooleanVar(self, value=not self.settings.app().scheduler_enabled)
         self.pause_box = ttk.Checkbutton(
             section,
             text=f"{PAUSE_SCHEDULER}: no schedule runs on its own (Run Now still works)",
@@ -77,7 +77,7 @@ class AppSettingsDialog(Window):
             "Start this app (and its scheduler) when you log in. "
             f"Entry: {described['autostart_entry']}",
             value=bool(described["autostart"]),
-            text="Start ictray when I log in",
+            text="Start ictray and its scheduler automatically",
         )
         self.buttons = self.button_row(
             self.body, [("Save", self.save), ("Cancel", self.close_now)], default="Save"
@@ -116,7 +116,7 @@ class AppSettingsDialog(Window):
 
         if not attempt(self, [self.form], store):
             return False
-        if self.paused.get() != (self.controller.scheduler_status().state == PAUSED):
+        if self.paused.get() == self.settings.app().scheduler_enabled:
             self.controller.set_scheduler_paused(self.paused.get())
         self.form.mark_loaded()
         self.controller.logging_changed()

@@ -23,6 +23,7 @@ from ictray.dialogs.context import (
     LOG_FILE,
     MAIN,
     PAUSE_SCHEDULER,
+    RUNNING,
     SCHEDULES,
     SETUP_WINDOWS,
     Controller,
@@ -192,7 +193,7 @@ class MainWindow(Window):
             outcome = outcome or (run.outcome if run else None)
             if not schedule.enabled:
                 upcoming = "disabled"
-            elif status.state != "running":
+            elif status.state != RUNNING:
                 upcoming = f"{status.label}"
             elif schedule.next_run is None:
                 upcoming = "-"
