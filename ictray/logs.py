@@ -17,7 +17,11 @@ import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ictray.notify import ErrorMailer
+    from ictray.settings import Settings
 
 IC_LOG = "ic"
 SERVICE_LOG = "service"
@@ -26,7 +30,7 @@ MASK = "********"
 
 LOGGER_NAME = "ictray"
 SERVICE_LOGGERS = ("ictray.scheduler", "ictray.transfer")
-FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(context)s%(message)s"
 
 _FILE_PATTERN = re.compile(r"^(ic|service)-(\d{4}-\d{2}-\d{2})\.log$")
 _CREDENTIAL_PATTERNS = [
@@ -75,6 +79,19 @@ class SecretMasker(logging.Filter):
 
 
 masker = SecretMasker()
+
+
+class ContextFormatter(logging.Formatter):
+    """The log line format, with ``[schedule]`` before the message of a schedule's records.
+
+    The scheduler and the transfers pass the schedule's name as ``extra``; the tag lets the
+    Log File viewer (and a person with grep) find the lines of one schedule's run.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        schedule = getattr(record, "schedule", "")
+        record.context = f"[{schedule}] " if schedule else ""
+        return super().format(record)
 
 
 def register_secret(secret: str | None) -> None:
@@ -179,7 +196,7 @@ def setup_logging(
 
 def _attach(logger: logging.Logger, handler: logging.Handler) -> None:
     if not getattr(handler, "ictray_owned", False):
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(ContextFormatter(FORMAT))
         handler.addFilter(masker)
         handler.ictray_owned = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
@@ -189,6 +206,26 @@ def add_handler(handler: logging.Handler) -> None:
     """Attach another handler (the e-mail notifier) to both logs."""
     for name in (LOGGER_NAME, *SERVICE_LOGGERS):
         _attach(logging.getLogger(name), handler)
+
+
+def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | None:
+    """Write to the IC and Service logs of these settings, and mail errors when enabled.
+
+    The commands, the service and the desktop app all start their logging here.
+    """
+    # imported here: the settings and the mailer import this module (the secret masker)
+    from ictray.notify import ErrorMailer
+    from ictray.settings import preferences
+
+    app = settings.app()
+    setup_logging(
+        preferences.log_folder(settings), removal_days=app.log_removal_days, console=console
+    )
+    if not settings.notify().enabled:
+        return None
+    mailer = ErrorMailer(preferences.smtp_config(settings))
+    add_handler(mailer)
+    return mailer
 
 
 def latest_log(folder: Path, kind: str) -> Path | None:

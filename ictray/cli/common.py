@@ -11,9 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ictray.errors import ValidationError
-from ictray.logs import add_handler, setup_logging
-from ictray.notify import ErrorMailer
-from ictray.settings import Settings, open_settings, preferences, resolve_settings_path
+from ictray.settings import Settings, open_settings, resolve_settings_path
 
 
 def open_from_args(args: argparse.Namespace, *, create: bool = False) -> Settings:
@@ -115,16 +113,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value) or "-"
     return str(value)
-
-
-def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | None:
-    """Write to the IC and Service logs of these settings, and mail errors when enabled."""
-    app = settings.app()
-    setup_logging(
-        preferences.log_folder(settings), removal_days=app.log_removal_days, console=console
-    )
-    if not settings.notify().enabled:
-        return None
-    mailer = ErrorMailer(preferences.smtp_config(settings))
-    add_handler(mailer)
-    return mailer

@@ -15,6 +15,7 @@ from ictray.cli.common import (
 )
 from ictray.destinations.base import load_plugin, plugin_names
 from ictray.errors import ValidationError
+from ictray.operations import destination_test
 from ictray.settings import destinations
 
 
@@ -152,8 +153,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     with open_from_args(args) as settings:
-        plugin = destinations.open_destination(settings, destinations.get_destination(args.name))
-    print(f"destination {plugin.name!r}: {plugin.test()}")
+        print(destination_test.run_saved_test(settings, args.name))
     return 0
 
 

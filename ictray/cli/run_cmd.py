@@ -7,7 +7,8 @@ import sys
 import threading
 import time
 
-from ictray.cli.common import note, open_from_args, start_logging
+from ictray.cli.common import note, open_from_args
+from ictray.logs import start_logging
 from ictray.scheduler.runner import SKIPPED, ScheduleRun, run_schedule
 from ictray.scheduler.service import pick_schedules
 from ictray.transfer.engine import TransferOptions

@@ -15,19 +15,21 @@ from pathlib import Path
 from tkinter import filedialog, ttk
 
 from ictray.datatypes import DataType
-from ictray.dialogs.context import Controller
+from ictray.dialogs import messages
+from ictray.dialogs.context import API_TESTER, Controller
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.widgets import (
     ERROR_COLOUR,
     OK_COLOUR,
     PAD,
+    DateField,
     Window,
     scrolled,
     set_columns,
     tooltip,
 )
 from ictray.dialogs.worker import run_in_background
-from ictray.errors import IctrayError, ValidationError
+from ictray.errors import ValidationError
 from ictray.settings import destinations, sites, validation
 from ictray.transfer.apitest import Selection, TestLine, run_live, run_xml
 
@@ -46,7 +48,7 @@ RESULT_COLUMNS = (
 def parse_start(text: str) -> int:
     """A start date typed as ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` (local time) → UNIX time."""
     if not text.strip():
-        raise ValidationError("start", "enter a start date (YYYY-MM-DD), or choose session IDs")
+        raise ValidationError("start", "choose a start date, or choose session IDs")
     return validation.parse_local_time(text, "start")
 
 
@@ -63,9 +65,19 @@ def _chosen(box: tk.Listbox) -> list[str]:
     return [box.get(index) for index in box.curselection()]
 
 
+def _refill(box: tk.Listbox, names: list[str]) -> None:
+    """New items in a list box, keeping the chosen ones that are still there."""
+    chosen = set(_chosen(box))
+    box.delete(0, tk.END)
+    for index, name in enumerate(names):
+        box.insert(tk.END, name)
+        if name in chosen:
+            box.selection_set(index)
+
+
 class ApiTesterDialog(Window):
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
-        super().__init__(master, "API Tester")
+        super().__init__(master, "API Tester", name=API_TESTER, state=controller.window_state)
         self.controller = controller
         self.settings = controller.settings
         site_names = [site.name for site in sites.list_sites()]
@@ -98,6 +110,14 @@ class ApiTesterDialog(Window):
             "data types", "Operations", "The types of data to transfer.", operations, operations
         )
         self._build_results()
+        self.settle()
+
+    def settings_changed(self) -> None:
+        """Sites or destinations saved meanwhile: the lists follow, the choices stay."""
+        names = [site.name for site in sites.list_sites()]
+        _refill(self.sites, names)
+        _refill(self.destinations, [dest.name for dest in destinations.list_destinations()])
+        self.xml.widgets["xml site"].configure(values=["", *names])
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -126,11 +146,13 @@ class ApiTesterDialog(Window):
             choice,
             choice,
         )
-        self.live.entry(
+        self.start_date = DateField(self.live, datetime.now().date())
+        self.live.custom(
             "start",
             "Start Date",
-            "The first session start to pull, local time: YYYY-MM-DD or YYYY-MM-DD HH:MM.",
-            value=datetime.now().strftime("%Y-%m-%d"),
+            "The first day of the sessions to pull (from 00:00, this computer's time).",
+            self.start_date,
+            self.start_date.spins[0],
         )
         self.live.entry(
             "duration", "Duration", "How long after the start date, e.g. 2h, 1d, 30d.", value="1d"
@@ -146,8 +168,9 @@ class ApiTesterDialog(Window):
     def _selection_changed(self) -> None:
         """Only the fields of the chosen way to pick sessions take input."""
         by_session = self.by_session.get()
-        for field, active in (("start", not by_session), ("duration", not by_session)):
-            self.live.widgets[field].state(["!disabled" if active else "disabled"])
+        for spin in self.start_date.spins:
+            spin.state(["disabled" if by_session else "!disabled"])
+        self.live.widgets["duration"].state(["disabled" if by_session else "!disabled"])
         self.live.widgets["session"].state(["!disabled" if by_session else "disabled"])
 
     def _build_xml(self, site_names: list[str]) -> None:
@@ -203,6 +226,8 @@ class ApiTesterDialog(Window):
         self.progress.pack(side=tk.LEFT, padx=(PAD, 0))
         self.status = ttk.Label(row, text="", width=48)
         self.status.pack(side=tk.LEFT, padx=(PAD, 0), fill=tk.X, expand=True)
+        close = ttk.Button(self.body, text="Close", command=self.close)
+        close.pack(side=tk.BOTTOM, anchor=tk.E, pady=(PAD, 0))
         frame, self.results = scrolled(
             self.body,
             ttk.Treeview,
@@ -212,8 +237,6 @@ class ApiTesterDialog(Window):
         )
         set_columns(self.results, RESULT_COLUMNS, first=None)
         frame.pack(fill=tk.BOTH, expand=True, pady=(PAD, 0))
-        close = ttk.Button(self.body, text="Close", command=self.close)
-        close.pack(anchor=tk.E, pady=(PAD, 0))
 
     # -- files ------------------------------------------------------------------------------
 
@@ -261,7 +284,7 @@ class ApiTesterDialog(Window):
                     raise ValidationError("session", "enter one or more session IDs")
                 selection = Selection(lsids=lsids)
             else:
-                start = parse_start(self.live.get("start"))
+                start = parse_start(self.start_date.value)
                 minutes = validation.parse_duration(self.live.get("duration"), "duration")
                 selection = Selection(start=start, duration=minutes * 60)
             return "live", {**common, "sites": _chosen(self.sites), "selection": selection}
@@ -281,7 +304,7 @@ class ApiTesterDialog(Window):
         self.download_button.state(["disabled"])
         self.progress.configure(mode="indeterminate")
         self.progress.start(12)
-        self.status.configure(text="starting…", foreground="")
+        self.status.configure(text="Starting…", foreground="")
         ui = self.controller.ui
 
         def report(text: str) -> None:
@@ -306,13 +329,11 @@ class ApiTesterDialog(Window):
         self.download_button.state(["!disabled"])
         if error is not None:
             self.status.configure(text="not run", foreground=ERROR_COLOUR)
-            if isinstance(error, ValidationError):
-                if not any(form.show_error(error) for form in self._forms()):
-                    self.show_message(str(error), error=True)
-            elif isinstance(error, IctrayError):
-                self.show_message(str(error), error=True)
-            else:
-                self.show_message(f"the test failed: {type(error).__name__}: {error}", error=True)
+            if not (
+                isinstance(error, ValidationError)
+                and any(form.show_error(error) for form in self._forms())
+            ):
+                self.show_message(messages.describe(error), error=True)
             return
         for line in lines or []:
             self.results.insert(
@@ -326,7 +347,7 @@ class ApiTesterDialog(Window):
                     line.skipped,
                     line.expired,
                     line.failed,
-                    "; ".join(line.errors),
+                    "; ".join(messages.scrub(error) for error in line.errors),
                 ),
             )
         failed = [line for line in lines or [] if not line.ok]

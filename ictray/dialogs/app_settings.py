@@ -1,14 +1,21 @@
-"""Application Settings: the scheduler, the Windows service, where the logs go, their removal."""
+"""Application Settings: the scheduler, the Windows service, where the logs go, when they are
+removed, autostart.
+
+Everything here is a setting applied by *Save*, the scheduler's pause included; *Cancel*
+leaves all as it was. The scheduler's state line follows the app while the window is open.
+The Windows service's buttons act at once (each is its own confirmed action, not a setting).
+"""
 
 from __future__ import annotations
 
 import tkinter as tk
 from tkinter import filedialog, ttk
 
-from ictray.dialogs.context import ELSEWHERE, RUNNING, Controller
+from ictray import platform
+from ictray.dialogs.context import APP_SETTINGS, PAUSE_SCHEDULER, Controller
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.service_group import ServiceGroup
-from ictray.dialogs.widgets import PAD, Window, tooltip
+from ictray.dialogs.widgets import PAD, Window, ask_unsaved, tooltip
 from ictray.settings import preferences
 
 PATH_WIDTH = 64
@@ -16,30 +23,38 @@ PATH_WIDTH = 64
 
 class AppSettingsDialog(Window):
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
-        super().__init__(master, "Application Settings")
+        super().__init__(
+            master, "Application Settings", name=APP_SETTINGS, state=controller.window_state
+        )
         self.controller = controller
         self.settings = controller.settings
         section = ttk.LabelFrame(self.body, text="Scheduler", padding=PAD)
         section.pack(fill=tk.X)
-        self.scheduler_text = ttk.Label(section, text="", wraplength=460, justify=tk.LEFT)
-        self.scheduler_text.pack(side=tk.LEFT, fill=tk.X, expand=True)
-        self.scheduler_button = ttk.Button(section, text="", command=self.toggle_scheduler)
-        self.scheduler_button.pack(side=tk.RIGHT, padx=(PAD, 0))
+        self.scheduler_text = ttk.Label(section, text="", wraplength=760, justify=tk.LEFT)
+        self.scheduler_text.pack(fill=tk.X)
+        self.paused = tk.BooleanVar(self, value=not self.settings.app().scheduler_enabled)
+        self.pause_box = ttk.Checkbutton(
+            section,
+            text=f"{PAUSE_SCHEDULER}: no schedule runs on its own (Run Now still works)",
+            variable=self.paused,
+        )
+        self.pause_box.pack(anchor=tk.W, pady=(PAD // 2, 0))
         tooltip(
-            self.scheduler_button,
-            "Start or stop the scheduler. Stopped, no schedule runs on its own (Run now still "
-            "works); the setting is kept for the next start and for `ictray service`.",
+            self.pause_box,
+            "Paused, the scheduler starts no schedule on its own until it is resumed; the "
+            "setting is kept for the next start and for the scheduler service. Applied by Save.",
         )
         self.service = ServiceGroup(self.body, self, controller)
         self.service.pack(fill=tk.X, pady=(PAD, 0))
         self.form = Form(self.body)
         self.form.pack(fill=tk.X, pady=(PAD, 0))
+        self.form.track("paused", self.paused)
         described = preferences.describe_app(self.settings)
         self.form.entry(
             "settings file",
             "Settings File",
-            "The settings file in use. Start ictray with --settings PATH (or set "
-            "ICTRAY_SETTINGS) to use another.",
+            "The settings file in use. To use another one, start ictray with that file "
+            "(its shortcut's settings file option).",
             value=str(described["settings_file"]),
             width=PATH_WIDTH,
         )
@@ -63,29 +78,26 @@ class AppSettingsDialog(Window):
         )
         self.form.check(
             "start with session",
-            "Start with Windows",
-            "Start this app (and its scheduler) when you log in: a Run entry on Windows, an "
-            "autostart entry on a Linux desktop. " + f"Entry: {described['autostart_entry']}",
+            platform.AUTOSTART_LABEL,
+            "Start this app (and its scheduler) when you log in. "
+            f"Entry: {described['autostart_entry']}",
             value=bool(described["autostart"]),
-            text="Start ictray when I log in",
+            text="Start ictray and its scheduler automatically",
         )
         self.buttons = self.button_row(
-            self.body, [("Save", self.save), ("Cancel", self.close)], default="Save"
+            self.body, [("Save", self.save), ("Cancel", self.close_now)], default="Save"
         )
         self.refresh()
+        self.form.mark_loaded()
+        self.settle()
 
     def refresh(self) -> None:
-        """Show the scheduler as it is now."""
+        """Show the scheduler as it is now (the pause box keeps what is being chosen)."""
         status = self.controller.scheduler_status()
         self.scheduler_text.configure(text=f"The scheduler is {status.label}. {status.detail}")
-        self.scheduler_button.configure(
-            text="Stop Scheduler" if status.state == RUNNING else "Start Scheduler"
-        )
-        self.scheduler_button.state(["disabled" if status.state == ELSEWHERE else "!disabled"])
         self.service.refresh()
 
-    def toggle_scheduler(self) -> None:
-        self.controller.toggle_scheduler()
+    def settings_changed(self) -> None:
         self.refresh()
 
     def browse_log_folder(self) -> None:
@@ -93,7 +105,11 @@ class AppSettingsDialog(Window):
         if chosen:
             self.form.set("log folder", chosen)
 
-    def save(self) -> None:
+    def close(self) -> None:
+        """Escape or the close box: edits not saved are asked about."""
+        ask_unsaved(self, self.form.dirty, "the application settings", self.save, self.close_now)
+
+    def save(self) -> bool:
         def store() -> None:
             preferences.set_app(
                 self.settings,
@@ -104,6 +120,12 @@ class AppSettingsDialog(Window):
             if wanted != preferences.describe_app(self.settings)["autostart"]:
                 preferences.set_start_with_session(self.settings, wanted)
 
-        if attempt(self, [self.form], store):
-            self.controller.logging_changed()
-            self.close()
+        if not attempt(self, [self.form], store):
+            return False
+        if self.paused.get() == self.settings.app().scheduler_enabled:
+            self.controller.set_scheduler_paused(self.paused.get())
+        self.form.mark_loaded()
+        self.controller.logging_changed()
+        self.controller.settings_changed()
+        self.close_now()
+        return True

@@ -134,6 +134,7 @@ class ConnectionStringHelper(Window):
             self.body, [("OK", self.ok), ("Cancel", self.close)], default="OK"
         )
         self._fill(current)
+        self.settle()
         self.after_idle(self.bring_up)
 
     def _fill(self, current: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from ictray.dialogs.ui_state import WindowState
 from ictray.dialogs.worker import UiQueue
 from ictray.settings import Settings
 
@@ -18,6 +19,9 @@ RUNNING = "running"
 PAUSED = "paused"
 STOPPED = "stopped"
 ELSEWHERE = "elsewhere"  # another program (the Windows service) runs the schedules
+PAUSE_SCHEDULER = "Pause Scheduler"
+RESUME_SCHEDULER = "Resume Scheduler"
+START_SCHEDULER = "Start Scheduler"  # it could not start (another scheduler holds the file)
 
 # Window names for Controller.open_window
 MAIN = "main"
@@ -62,7 +66,12 @@ class SchedulerStatus:
     def label(self) -> str:
         if self.state == ELSEWHERE:
             return f"run by {self.holder}"
-        return {RUNNING: "running", PAUSED: "stopped (paused)"}.get(self.state, "stopped")
+        return {RUNNING: "running", PAUSED: "paused"}.get(self.state, "stopped")
+
+    @property
+    def action(self) -> str:
+        """The one name of what the scheduler button and menu item do now, everywhere."""
+        return {RUNNING: PAUSE_SCHEDULER, PAUSED: RESUME_SCHEDULER}.get(self.state, START_SCHEDULER)
 
     @property
     def scheduling(self) -> bool:
@@ -75,6 +84,7 @@ class Controller(Protocol):
 
     settings: Settings
     ui: UiQueue
+    window_state: WindowState
 
     def open_window(self, name: str) -> tk.Toplevel:
         """Open (or bring to the front) one of the named windows above."""
@@ -85,6 +95,12 @@ class Controller(Protocol):
     def toggle_scheduler(self) -> None:
         """Pause a running scheduler; resume a paused one; try again to start a stopped one."""
 
+    def set_scheduler_paused(self, paused: bool) -> None:
+        """Pause or resume the scheduler (Application Settings, on Save)."""
+
+    def show_run(self, schedule: str) -> None:
+        """Open the Log File at the lines of the schedule's latest run."""
+
     def scheduler_status(self) -> SchedulerStatus: ...
 
     def release_scheduler(self) -> None:
@@ -94,7 +110,8 @@ class Controller(Protocol):
         """Start this app's scheduler again, when the service did not start (any thread)."""
 
     def settings_changed(self) -> None:
-        """Something was saved: refresh the icon, the menu and the main window."""
+        """Something was saved: the one change signal; the icon, the menu and every open
+        window show the settings as they are now."""
 
     def logging_changed(self) -> None:
         """The log folder or removal days changed: write the logs where they now belong."""

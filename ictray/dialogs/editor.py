@@ -3,6 +3,11 @@
 Sites, plugins (destinations) and schedules are each a list with *New* and *Delete* under it,
 the chosen item's fields beside it and *Save* / *Close* below. Subclasses say what the rows
 are and how to load, store and remove one item, always through the settings functions.
+
+Edits are never thrown away silently: choosing another item, *New*, *Close* (or *Next* in the
+first run) with unsaved changes asks *Save*, *Discard* or *Cancel*. When the settings change
+elsewhere (another window, the tray), the list and the choices follow at once and the form
+keeps what is being typed.
 """
 
 from __future__ import annotations
@@ -15,7 +20,16 @@ from typing import ClassVar
 
 from ictray.dialogs.context import Controller
 from ictray.dialogs.form import Form, attempt
-from ictray.dialogs.widgets import PAD, Prompt, Window, scrolled, set_columns, tooltip
+from ictray.dialogs.widgets import (
+    PAD,
+    WARNING,
+    Prompt,
+    Window,
+    ask_unsaved,
+    scrolled,
+    set_columns,
+    tooltip,
+)
 
 
 class EditorWindow(Window, ABC):
@@ -26,8 +40,8 @@ class EditorWindow(Window, ABC):
     #: the list's columns: (heading, width in pixels); the first is the item's name
     columns: ClassVar[tuple[tuple[str, int], ...]]
 
-    def __init__(self, master: tk.Misc, controller: Controller, title: str) -> None:
-        super().__init__(master, title)
+    def __init__(self, master: tk.Misc, controller: Controller, title: str, name: str) -> None:
+        super().__init__(master, title, name=name, state=controller.window_state)
         self.controller = controller
         self.settings = controller.settings
         self.current: str | None = None
@@ -83,9 +97,65 @@ class EditorWindow(Window, ABC):
     def forms(self) -> Sequence[Form]:
         """The forms whose fields show validation errors."""
 
-    def extra_buttons(self) -> list[tuple[str, Callable[[], None]]]:
+    def check_removable(self, name: str) -> None:
+        """Raise ``ValidationError`` when the item ``name`` cannot be deleted (still in use)."""
+
+    def extra_buttons(self) -> list[tuple[str, Callable[[], object]]]:
         """Buttons before *Save* (e.g. *Test*)."""
         return []
+
+    def extra_dirty(self) -> bool:
+        """Unsaved changes outside the forms' fields (transfer rows)."""
+        return False
+
+    def refresh_choices(self) -> None:
+        """Bring lists of other items (sites, destinations) up to date; the form stays."""
+
+    # -- unsaved changes --------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return any(form.dirty for form in self.forms()) or self.extra_dirty()
+
+    def loaded(self) -> None:
+        """The form now shows the saved item (or a new, empty one): no edits yet."""
+        for form in self.forms():
+            form.mark_loaded()
+
+    def confirm_leave(self, then: Callable[[], None], cancelled: Callable[[], None]) -> None:
+        """Run ``then`` once unsaved changes are saved or discarded; ``cancelled`` otherwise."""
+        what = f"the {self.item} {self.current!r}" if self.current else f"the new {self.item}"
+
+        def done() -> None:
+            self.prompt = None
+            then()
+
+        def kept() -> None:
+            self.prompt = None
+            cancelled()
+
+        self.prompt = ask_unsaved(self, self.dirty, what, self.save, done, kept)
+
+    def _keep_selection(self) -> None:
+        if self.current is not None and self.tree.exists(self.current):
+            self.tree.selection_set(self.current)
+        else:
+            self.tree.selection_remove(*self.tree.selection())
+
+    def close(self) -> None:
+        if self.winfo_exists():
+            self.confirm_leave(self.close_now, lambda: None)
+
+    def settings_changed(self) -> None:
+        """Something was saved elsewhere: the list and choices follow, the form is kept."""
+        if not self.winfo_exists():
+            return
+        self.refresh_choices()
+        self.refresh_list(select=self.current)
+        if self.current is not None and not self.tree.exists(self.current) and not self.dirty:
+            gone = self.current
+            self.choose(None)
+            self.show_message(f"The {self.item} {gone!r} was removed or renamed elsewhere.")
 
     # -- list -------------------------------------------------------------------------------
 
@@ -99,8 +169,8 @@ class EditorWindow(Window, ABC):
 
     def _on_select(self, event: tk.Event) -> None:
         chosen = self.tree.selection()
-        if chosen and chosen[0] != self.current:
-            self.choose(chosen[0])
+        if chosen and chosen[0] != self.current and self.prompt is None:
+            self.confirm_leave(lambda: self.choose(chosen[0]), self._keep_selection)
 
     def choose(self, name: str | None) -> None:
         """Show the item ``name`` (None: a new, empty one)."""
@@ -109,32 +179,40 @@ class EditorWindow(Window, ABC):
             form.clear_errors()
         self.show_message("")
         self.load(name)
+        self.loaded()
         if name is None:
             self.tree.selection_remove(*self.tree.selection())
 
     # -- actions ----------------------------------------------------------------------------
 
     def new(self) -> None:
-        self.choose(None)
+        self.confirm_leave(lambda: self.choose(None), lambda: None)
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """*Save*: True when the item was saved (the fields marked and nothing written if not)."""
         saved: list[str] = []
-        if attempt(self, self.forms(), lambda: saved.append(self.store())):
-            was_new = self.current is None
-            self.current = saved[0]
-            self.refresh_list(select=saved[0])
-            self.controller.settings_changed()
-            verb = "added" if was_new else "saved"
-            self.show_message(f"{self.item} {saved[0]!r} {verb}" + self.saved_note())
+        if not attempt(self, self.forms(), lambda: saved.append(self.store())):
+            return False
+        was_new = self.current is None
+        self.current = saved[0]
+        self.loaded()
+        self.refresh_list(select=saved[0])
+        self.controller.settings_changed()
+        verb = "added" if was_new else "saved"
+        self.show_message(f"The {self.item} {saved[0]!r} was {verb}" + self.saved_note() + ".")
+        return True
 
     def saved_note(self) -> str:
         """More to say after a save (a notice from the settings functions); "" for nothing."""
         return ""
 
     def delete(self) -> None:
+        """*Delete*: refused at once while the item is in use; otherwise asked first."""
         name = self.current
         if name is None:
-            self.show_message(f"choose the {self.item} to delete in the list", error=True)
+            self.show_message(f"Choose the {self.item} to delete in the list.", error=True)
+            return
+        if not attempt(self, [], lambda: self.check_removable(name)):
             return
 
         def answered(answer: str | None) -> None:
@@ -143,7 +221,7 @@ class EditorWindow(Window, ABC):
                 self.refresh_list()
                 self.choose(None)
                 self.controller.settings_changed()
-                self.show_message(f"{self.item} {name!r} deleted")
+                self.show_message(f"The {self.item} {name!r} was deleted.")
 
         self.prompt = Prompt(
             self,
@@ -152,4 +230,5 @@ class EditorWindow(Window, ABC):
             ["Delete", "Cancel"],
             answered,
             default="Cancel",
+            icon=WARNING,
         )

@@ -64,8 +64,8 @@ class SettingsFileDialog(Window):
         self.form.entry(
             "settings file",
             "Settings File",
-            "Where to create the settings file. The default is found automatically; for "
-            "another place, start ictray with --settings PATH or set ICTRAY_SETTINGS.",
+            "Where to create the settings file. The default suits one configuration per "
+            "user; choose another file to keep a configuration apart.",
             value=str(default),
             button=("Browse…", self.browse),
             width=64,
@@ -75,6 +75,7 @@ class SettingsFileDialog(Window):
             [("Create Settings File", self.create), ("Cancel", self.close)],
             default="Create Settings File",
         )
+        self.settle()
         self.after_idle(self.bring_up)
 
     def browse(self) -> None:

@@ -1,8 +1,11 @@
-"""Labelled fields with tooltips that show a ``ValidationError`` right under the field it names.
+"""Labelled fields with tooltips that point out the field a ``ValidationError`` names.
 
 Every settings function raises ``ValidationError(field, message)``; a form registers each
-widget under the field names the settings functions use ("host", "client id", "every"...), so
-the same message the command line prints appears next to the right field.
+widget under the field names the settings functions use ("host", "client id", "every"...).
+The field named is marked (its label red, the field tinted, the keyboard focus on it) and the
+message, in the dialog's own words (``messages``), goes to the window's message line: nothing
+moves. A form also remembers the values it was loaded with, so a dialog knows when it holds
+edits that were not saved (``dirty``).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from collections.abc import Callable, Sequence
 from tkinter import ttk
 from typing import Any
 
+from ictray.dialogs import messages
 from ictray.dialogs.widgets import ERROR_COLOUR, PAD, Window, tooltip
-from ictray.errors import IctrayError, ValidationError
+from ictray.errors import ValidationError
 
 HINT_COLOUR = "#555555"
 FIELD_WIDTH = 44
@@ -28,11 +32,12 @@ class Form(ttk.Frame):
         self.vars: dict[str, tk.Variable] = {}
         self.widgets: dict[str, Any] = {}  # entries, combo boxes, check boxes, lists
         self.labels: dict[str, ttk.Label] = {}
-        self.errors: dict[str, ttk.Label] = {}
+        self.errors: dict[str, str] = {}  # the message shown for each field in error
         self.buttons: dict[str, ttk.Button] = {}  # the button beside a field (Browse…, …)
         self._aliases: dict[str, str] = {}
         self._row_widgets: dict[str, list[tk.Widget]] = {}
         self._row = 0
+        self._loaded: dict[str, object] = {}
 
     # -- building ---------------------------------------------------------------------------
 
@@ -55,16 +60,13 @@ class Form(ttk.Frame):
             tooltip(button, help_text)
             self._row_widgets[field].append(button)
             self.buttons[field] = button
-        error = ttk.Label(self, foreground=ERROR_COLOUR, wraplength=360, justify=tk.LEFT)
-        error.grid(row=self._row + 1, column=1, columnspan=2, sticky=tk.W)
-        error.grid_remove()
         tooltip(caption, help_text)
         tooltip(widget, help_text)
-        self._row += 2
+        self._row += 1
         if variable is not None:
             self.vars[field] = variable
         self.widgets[field] = widget
-        self.labels[field], self.errors[field] = caption, error
+        self.labels[field] = caption
         for name in (field, *aliases):
             self._aliases[name.lower()] = field
 
@@ -125,19 +127,17 @@ class Form(ttk.Frame):
         self._place(field, label, help_text, widget, None)
         self.widgets[field] = focus
 
-    def area(self, field: str, *, aliases: Sequence[str] = ()) -> ttk.Label:
-        """A place for errors about ``field`` that has no widget of its own (transfer rows)."""
-        error = ttk.Label(self, foreground=ERROR_COLOUR, wraplength=460, justify=tk.LEFT)
-        error.grid(row=self._row, column=0, columnspan=3, sticky=tk.W)
-        error.grid_remove()
-        self._row += 1
-        self.errors[field] = error
+    def track(self, name: str, variable: tk.Variable) -> None:
+        """Count ``variable`` (part of a composite field) in the form's unsaved changes."""
+        self.vars[name] = variable
+
+    def area(self, field: str, *, aliases: Sequence[str] = ()) -> None:
+        """A field name for errors about something without a widget of its own (transfer rows)."""
         for name in (field, *aliases):
             self._aliases[name.lower()] = field
-        return error
 
     def hint(self, text: str) -> ttk.Label:
-        """A grey line of explanation under the last field (hidden while it has no text)."""
+        """A grey line of explanation under the last field; its row stays when it is empty."""
         label = ttk.Label(self, foreground=HINT_COLOUR, wraplength=360)
         label.grid(row=self._row, column=1, columnspan=2, sticky=tk.W)
         self._row += 1
@@ -147,18 +147,12 @@ class Form(ttk.Frame):
     @staticmethod
     def show_hint(label: ttk.Label, text: str) -> None:
         label.configure(text=text)
-        if text:
-            label.grid()
-        else:
-            label.grid_remove()
 
-    def show_row(self, field: str, visible: bool) -> None:
-        """Show or hide a field with its label (a choice that applies only sometimes)."""
+    def enable_row(self, field: str, enabled: bool) -> None:
+        """Let a field take input or not (a choice that applies only sometimes); it stays put."""
         for widget in self._row_widgets[field]:
-            if visible:
-                widget.grid()
-            else:
-                widget.grid_remove()
+            if isinstance(widget, ttk.Widget):
+                widget.state(["!disabled" if enabled else "disabled"])
 
     # -- values -----------------------------------------------------------------------------
 
@@ -179,35 +173,61 @@ class Form(ttk.Frame):
             if not isinstance(variable, tk.BooleanVar)
         }
 
+    def _current(self) -> dict[str, object]:
+        return {field: variable.get() for field, variable in self.vars.items()}
+
+    def mark_loaded(self) -> None:
+        """The values now shown are the saved ones: edits start from here."""
+        self._loaded = self._current()
+
+    @property
+    def dirty(self) -> bool:
+        """True when a field differs from what was loaded (or saved) last."""
+        return self._current() != self._loaded
+
     # -- errors -----------------------------------------------------------------------------
 
     def field_for(self, name: str) -> str | None:
         return self._aliases.get(name.lower())
 
     def show_error(self, error: ValidationError) -> bool:
-        """Show ``error`` under its field and focus it; False when no field here has that name."""
+        """Mark the field ``error`` names, focus it and say why on the window's message line;
+        False when no field here has that name."""
         field = self.field_for(error.field)
         if field is None:
             return False
-        self.errors[field].configure(text=error.message)
-        self.errors[field].grid()
-        if field in self.widgets:
-            self.widgets[field].focus_set()
+        text = messages.plain(error.message)
+        self.errors[field] = text
+        caption = self.labels.get(field)
+        if caption is not None:
+            caption.configure(foreground=ERROR_COLOUR)
+        widget = self.widgets.get(field)
+        if isinstance(widget, (ttk.Entry, ttk.Combobox)):
+            widget.state(["invalid"])
+        if widget is not None:
+            widget.focus_set()
+        window = self.winfo_toplevel()
+        if isinstance(window, Window):
+            name = str(caption.cget("text")) if caption is not None else ""
+            window.show_message(f"{name}: {text}" if name else text, error=True)
         return True
 
     def error_text(self, field: str) -> str:
-        """The error shown under ``field`` now ("" when none)."""
-        label = self.errors[field]
-        return str(label.cget("text")) if label.winfo_manager() else ""
+        """The error shown for ``field`` now ("" when none)."""
+        return self.errors.get(field, "")
 
     def clear_errors(self) -> None:
-        for label in self.errors.values():
-            label.configure(text="")
-            label.grid_remove()
+        for field in self.errors:
+            if field in self.labels:
+                self.labels[field].configure(foreground="")
+            widget = self.widgets.get(field)
+            if isinstance(widget, (ttk.Entry, ttk.Combobox)):
+                widget.state(["!invalid"])
+        self.errors = {}
 
 
 def attempt(window: Window, forms: Sequence[Form], action: Callable[[], object]) -> bool:
-    """Run ``action``; show a ``ValidationError`` under its field, other errors on the window.
+    """Run ``action``; mark the field a ``ValidationError`` names, show other errors plainly.
 
     Returns True when ``action`` succeeded. Nothing is saved when it raises: the settings
     functions validate everything before they write.
@@ -219,9 +239,9 @@ def attempt(window: Window, forms: Sequence[Form], action: Callable[[], object])
         action()
     except ValidationError as error:
         if not any(form.show_error(error) for form in forms):
-            window.show_message(str(error), error=True)
+            window.show_message(messages.describe(error), error=True)
         return False
-    except IctrayError as error:
-        window.show_message(str(error), error=True)
+    except Exception as error:
+        window.show_message(messages.describe(error), error=True)
         return False
     return True

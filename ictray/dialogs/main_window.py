@@ -4,50 +4,60 @@ It shows whether the scheduler is running, the *Last Program Run* and the schedu
 transfers, period, last run, next run, last result), with the *Setup* and *Tools* menus and
 the *Log File* button. It offers everything the tray menu offers, because on some desktops
 (plain X11) the tray icon has no menu and a click opens this window instead.
+
+A failed run is in plain sight: its row has the outcome's colour and icon, and the status
+line under the list says which schedule failed and why, in one line, with *Show Log* leading
+to the log lines of that run.
 """
 
 from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
+from tkinter import font as tkfont
 from tkinter import ttk
 
+from ictray.dialogs import messages, outcomes
 from ictray.dialogs.context import (
     API_TESTER,
     LOG_FILE,
+    MAIN,
+    PAUSE_SCHEDULER,
     RUNNING,
     SCHEDULES,
     SETUP_WINDOWS,
     Controller,
     local_time,
 )
-from ictray.dialogs.widgets import PAD, Window, scrolled, set_columns, tooltip
+from ictray.dialogs.widgets import (
+    ERROR_COLOUR,
+    OK_COLOUR,
+    PAD,
+    Window,
+    scrolled,
+    set_columns,
+    tooltip,
+)
+from ictray.operations import status as run_status
 from ictray.settings import schedules, validation
-from ictray.settings.models import RunRecord, Schedule
 
 COLUMNS = (
     ("Transfers", 70),
     ("Period", 60),
     ("Last Run", 145),
     ("Next Run", 145),
-    ("Last Result", 110),
+    ("Last Result", 170),
 )
-
-
-def last_outcome(schedule: Schedule) -> str:
-    """The outcome of the schedule's latest finished run, or "" when it never ran."""
-    record = (
-        RunRecord.select(RunRecord.outcome)
-        .where((RunRecord.schedule == schedule) & (RunRecord.outcome != "running"))
-        .order_by(RunRecord.started_at.desc(), RunRecord.id.desc())
-        .first()
-    )
-    return "" if record is None else str(record.outcome)
 
 
 class MainWindow(Window):
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
-        super().__init__(master, "ictray — Integration Client Tools")
+        super().__init__(
+            master,
+            "ictray — Integration Client Tools",
+            name=MAIN,
+            state=controller.window_state,
+        )
         self.controller = controller
         self._build_menus()
         header = ttk.Frame(self.body)
@@ -63,6 +73,8 @@ class MainWindow(Window):
         self.last_run_text.grid(row=1, column=1, sticky=tk.W)
         self.activity = ttk.Label(header, text="", foreground="#1565c0")
         self.activity.grid(row=2, column=0, columnspan=2, sticky=tk.W)
+        linespace = tkfont.nametofont("TkDefaultFont").metrics("linespace")
+        header.rowconfigure(2, minsize=linespace + 2)  # its room is kept while idle
         frame, self.tree = scrolled(
             self.body,
             ttk.Treeview,
@@ -71,10 +83,30 @@ class MainWindow(Window):
             height=8,
         )
         set_columns(self.tree, (("Schedule Name", 150), *COLUMNS))
+        outcomes.tag_rows(self.tree)
+        self._build_buttons()
+        self._build_status()
         frame.pack(fill=tk.BOTH, expand=True, pady=(PAD, 0))
         self.tree.bind("<Double-1>", lambda event: controller.open_window(SCHEDULES))
-        self._build_buttons()
+        self.tree.bind("<<TreeviewSelect>>", lambda event: self._show_status())
+        self.last_runs: dict[str, run_status.LastRun] = {}
         self.refresh()
+        self.settle()
+
+    def _build_status(self) -> None:
+        """The line under the list: the chosen (or latest failed) schedule's last outcome."""
+        row = ttk.Frame(self.body)
+        row.pack(side=tk.BOTTOM, fill=tk.X, pady=(PAD, 0))
+        self.status_icon = ttk.Label(row)
+        self.status_icon.pack(side=tk.LEFT, padx=(0, PAD // 2))
+        self.log_button = ttk.Button(row, text="Show Log", command=self.show_log)
+        self.log_button.pack(side=tk.RIGHT)
+        tooltip(self.log_button, "Open the Log File at the lines of this run.")
+        self.status_text = ttk.Label(row, text="", anchor=tk.W)
+        self.status_text.pack(side=tk.LEFT, fill=tk.X, expand=True)
+        self.status_run: run_status.LastRun | None = None
+        self._status_tip = ""
+        tooltip(self.status_text, lambda: self._status_tip)  # every error of the run
 
     def _build_menus(self) -> None:
         bar = tk.Menu(self)
@@ -99,7 +131,7 @@ class MainWindow(Window):
 
     def _build_buttons(self) -> None:
         row = ttk.Frame(self.body)
-        row.pack(fill=tk.X, pady=(PAD, 0))
+        row.pack(side=tk.BOTTOM, fill=tk.X, pady=(PAD, 0))
         self.buttons: dict[str, ttk.Button] = {}
         buttons: tuple[tuple[str, Callable[[], None], str, str], ...] = (
             (
@@ -110,9 +142,9 @@ class MainWindow(Window):
             ),
             ("Run All", self.run_all, "Run every enabled schedule now.", tk.LEFT),
             (
-                "Pause Scheduler",
+                PAUSE_SCHEDULER,
                 self.toggle_pause,
-                "Stop or start the scheduler's own runs.",
+                "Pause the scheduler (no schedule runs on its own) or resume it.",
                 tk.LEFT,
             ),
             (
@@ -129,6 +161,7 @@ class MainWindow(Window):
             button.pack(side=side, padx=(0, PAD // 2) if side == tk.LEFT else (PAD // 2, 0))
             tooltip(button, help_text)
             self.buttons[text] = button
+        self.scheduler_button = self.buttons[PAUSE_SCHEDULER]
         self.default_button = self.buttons["Run Now"]
 
     # -- state ------------------------------------------------------------------------------
@@ -136,40 +169,87 @@ class MainWindow(Window):
     def refresh(self) -> None:
         """Show the scheduler and the schedules as they are now."""
         status = self.controller.scheduler_status()
-        self.scheduler_text.configure(text=f"{status.label.capitalize()}. {status.detail}")
-        paused_or_stopped = status.state != RUNNING
-        self.buttons["Pause Scheduler"].configure(
-            text="Start Scheduler" if paused_or_stopped else "Pause Scheduler"
+        self.scheduler_text.configure(
+            text=messages.plain(f"{status.label.capitalize()}. {status.detail}")
         )
-        latest = RunRecord.select().order_by(RunRecord.started_at.desc()).first()
+        self.scheduler_button.configure(text=status.action)
+        latest = run_status.last_program_run()
         if latest is None:
             self.last_run_text.configure(text="never")
         else:
-            name = latest.schedule.name if latest.schedule_id else "a removed schedule"
+            name = latest.schedule or "a removed schedule"
             self.last_run_text.configure(
-                text=f"{local_time(latest.started_at)} ({name}: {latest.outcome})"
+                text=f"{local_time(latest.started_at)} ({name}: "
+                f"{outcomes.label(latest.outcome).lower()})"
             )
+        self.last_runs = run_status.last_runs()
         running = ", ".join(status.transferring)
         self.activity.configure(text=f"Transferring now: {running}" if running else "")
         chosen = self.tree.selection()
         self.tree.delete(*self.tree.get_children())
         for schedule in schedules.list_schedules():
+            run = self.last_runs.get(schedule.name)
+            outcome = run_status.RUNNING if schedule.name in status.transferring else None
+            outcome = outcome or (run.outcome if run else None)
+            if not schedule.enabled:
+                upcoming = "disabled"
+            elif status.state != RUNNING:
+                upcoming = f"{status.label}"
+            elif schedule.next_run is None:
+                upcoming = "-"
+            else:
+                upcoming = local_time(run_status.upcoming(schedule.next_run))
             self.tree.insert(
                 "",
                 tk.END,
                 iid=schedule.name,
                 text=schedule.name,
+                image=outcomes.icon(self, outcome) if outcome else "",
+                tags=(outcome,) if outcome else (),
                 values=(
                     schedule.transfers.count(),
                     validation.format_period(schedule.every_minutes),
                     local_time(schedule.last_run),
-                    local_time(schedule.next_run, never="-") if schedule.enabled else "disabled",
-                    last_outcome(schedule) or "-",
+                    upcoming,
+                    outcomes.label(outcome) if outcome else "-",
                 ),
             )
         for name in chosen:
             if self.tree.exists(name):
                 self.tree.selection_set(name)
+        self._show_status()
+
+    def settings_changed(self) -> None:
+        self.refresh()
+
+    def _show_status(self) -> None:
+        """The chosen schedule's last run; without a choice, the newest failure, else the
+        newest run."""
+        chosen = self.tree.selection()
+        run = self.last_runs.get(chosen[0]) if chosen else None
+        if run is None and not chosen and self.last_runs:
+            failed = [r for r in self.last_runs.values() if r.failed]
+            run = max(failed or self.last_runs.values(), key=lambda r: r.started_at)
+        self.status_run = run
+        if run is None:
+            self.status_icon.configure(image="")
+            self.status_text.configure(text="", foreground="")
+            self.log_button.state(["disabled"])
+            return
+        text = (
+            f"{run.schedule}: {outcomes.label(run.outcome).lower()} at {local_time(run.started_at)}"
+        )
+        if run.cause:
+            text += f": {messages.scrub(run.cause)}"
+        self.status_icon.configure(image=outcomes.icon(self, run.outcome))
+        self.status_text.configure(text=text, foreground=ERROR_COLOUR if run.failed else OK_COLOUR)
+        self._status_tip = messages.scrub(run.message) or text
+        self.log_button.state(["!disabled"])
+
+    def show_log(self) -> None:
+        """*Show Log*: the Log File at the lines of the run the status line tells of."""
+        if self.status_run is not None:
+            self.controller.show_run(self.status_run.schedule)
 
     def show_activity(self, text: str) -> None:
         self.activity.configure(text=text)
@@ -187,5 +267,6 @@ class MainWindow(Window):
         self.controller.run_now(None)
 
     def toggle_pause(self) -> None:
+        """The scheduler button: the action its label names (Pause, Resume or Start)."""
         self.controller.toggle_scheduler()
         self.refresh()

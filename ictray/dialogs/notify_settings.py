@@ -1,16 +1,26 @@
-"""Notification Settings: e-mail through SMTP whenever an error is logged, with *Send Test*."""
+"""Notification Settings: e-mail through SMTP whenever an error is logged, with *Send Test*.
+
+*Send Test* mails with the values typed, checked as *Save* checks them, and saves nothing:
+only *Save* writes, and *Cancel* leaves the settings as they were.
+"""
 
 from __future__ import annotations
 
 import tkinter as tk
-from tkinter import ttk
 
 from ictray import notify
-from ictray.dialogs.context import Controller
+from ictray.dialogs import messages
+from ictray.dialogs.context import NOTIFY_SETTINGS, Controller
 from ictray.dialogs.form import Form, attempt
-from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD, Window
+from ictray.dialogs.widgets import (
+    ERROR_COLOUR,
+    OK_COLOUR,
+    PAD,
+    Window,
+    ask_unsaved,
+    reserved_label,
+)
 from ictray.dialogs.worker import run_in_background
-from ictray.errors import IctrayError
 from ictray.settings import preferences
 from ictray.settings.sites import KEEP
 
@@ -23,7 +33,9 @@ SECURITY_LABELS = {
 
 class NotifySettingsDialog(Window):
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
-        super().__init__(master, "Notification Settings")
+        super().__init__(
+            master, "Notification Settings", name=NOTIFY_SETTINGS, state=controller.window_state
+        )
         self.controller = controller
         self.settings = controller.settings
         current = self.settings.notify()
@@ -77,7 +89,7 @@ class NotifySettingsDialog(Window):
             "Log in without a password from now on.",
             text="Remove the stored password",
         )
-        form.show_row("clear password", current.has_password)
+        form.enable_row("clear password", current.has_password)
         form.entry("from", "From", "The sender address of the notifications.", value=current.sender)
         form.entry(
             "to",
@@ -85,51 +97,62 @@ class NotifySettingsDialog(Window):
             "One or more recipient addresses, separated by commas.",
             value=", ".join(current.recipients),
         )
-        self.test_result = ttk.Label(self.body, text="", wraplength=460, justify=tk.LEFT)
-        self.test_result.pack(fill=tk.X, pady=(PAD, 0))
         self.buttons = self.button_row(
             self.body,
-            [("Send Test", self.send_test), ("Save", self.save), ("Cancel", self.close)],
+            [("Send Test", self.send_test), ("Save", self.save), ("Cancel", self.close_now)],
             default="Save",
         )
+        self.test_result = reserved_label(self.body, 2, side=tk.BOTTOM, pady=(PAD, 0))
+        self.form.mark_loaded()
+        self.settle()
 
-    def store(self) -> None:
+    def _fields(self) -> dict[str, object]:
+        """The form's values as the settings functions take them."""
         values = self.form.values()
         password: str | None = values["smtp password"] or KEEP
         if password is KEEP and self.form.flag("clear password"):
             password = None
-        security = values["security"].split(" ", 1)[0]
-        preferences.set_notify(
-            self.settings,
-            enabled=self.form.flag("enabled"),
-            host=values["smtp host"],
-            port=values["port"],
-            security=security,
-            username=values["username"],
-            password=password,
-            sender=values["from"],
-            recipients=[part for part in values["to"].split(",") if part.strip()],
-        )
+        return {
+            "host": values["smtp host"],
+            "port": values["port"],
+            "security": values["security"].split(" ", 1)[0],
+            "username": values["username"],
+            "password": password,
+            "sender": values["from"],
+            "recipients": [part for part in values["to"].split(",") if part.strip()],
+        }
 
-    def save(self) -> None:
-        if attempt(self, [self.form], self.store):
-            self.controller.logging_changed()
-            self.close()
+    def store(self) -> None:
+        fields = self._fields()
+        preferences.set_notify(self.settings, enabled=self.form.flag("enabled"), **fields)  # type: ignore[arg-type]
+
+    def save(self) -> bool:
+        if not attempt(self, [self.form], self.store):
+            return False
+        self.form.mark_loaded()
+        self.controller.logging_changed()
+        self.controller.settings_changed()
+        self.close_now()
+        return True
+
+    def close(self) -> None:
+        """Escape or the close box: edits not saved are asked about."""
+        ask_unsaved(self, self.form.dirty, "the notification settings", self.save, self.close_now)
 
     def send_test(self) -> None:
-        """*Send Test*: save what is typed, then mail the recipients now."""
+        """*Send Test*: mail the recipients now with the values typed; nothing is saved."""
         found: list[notify.SmtpConfig] = []
 
         def prepare() -> None:
-            self.store()
-            found.append(preferences.smtp_config(self.settings))
+            found.append(preferences.smtp_config_for(self.settings, **self._fields()))  # type: ignore[arg-type]
 
         if not attempt(self, [self.form], prepare):
             return
-        self.controller.logging_changed()
         config = found[0]
         self.buttons["Send Test"].state(["disabled"])
-        self.test_result.configure(text=f"sending through {config.host}:{config.port}…")
+        self.test_result.configure(
+            text=f"Sending a test message through {config.host}:{config.port}…", foreground=""
+        )
         self._recipients = ", ".join(config.recipients)
         run_in_background(self.controller.ui, lambda: notify.send_test(config), self._sent, "smtp")
 
@@ -139,11 +162,9 @@ class NotifySettingsDialog(Window):
         self.buttons["Send Test"].state(["!disabled"])
         if error is None:
             self.test_result.configure(
-                text=f"the settings were saved and a test message went to {self._recipients}",
+                text=f"A test message went to {self._recipients}. Click Save to keep these "
+                "settings.",
                 foreground=OK_COLOUR,
             )
         else:
-            text = (
-                str(error) if isinstance(error, IctrayError) else f"{type(error).__name__}: {error}"
-            )
-            self.test_result.configure(text=text, foreground=ERROR_COLOUR)
+            self.test_result.configure(text=messages.describe(error), foreground=ERROR_COLOUR)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable, Sequence
-from tkinter import filedialog, ttk
+from tkinter import filedialog
 
 from ictray.appliance.client import ApplianceClient, describe_clock_skew
-from ictray.dialogs.context import Controller
+from ictray.dialogs import messages
+from ictray.dialogs.context import SITES, Controller
 from ictray.dialogs.editor import EditorWindow
 from ictray.dialogs.form import Form, attempt
-from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD
+from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD, reserved_label
 from ictray.dialogs.worker import run_in_background
-from ictray.errors import IctrayError
 from ictray.settings import sites, validation
 from ictray.settings.sites import KEEP, SiteCredentials
 
@@ -31,7 +31,7 @@ class SiteDialog(EditorWindow):
     columns = (("Site", 130), ("Host", 170))
 
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
-        super().__init__(master, controller, "Site Configuration")
+        super().__init__(master, controller, "Site Configuration", SITES)
         self.form = Form(self.detail)
         self.form.pack(fill=tk.X)
         form = self.form
@@ -85,16 +85,16 @@ class SiteDialog(EditorWindow):
             value=True,
             text="Copy from this site",
         )
-        self.test_result = ttk.Label(self.detail, text="", wraplength=420, justify=tk.LEFT)
-        self.test_result.pack(fill=tk.X, pady=(PAD, 0))
+        self.test_result = reserved_label(self.detail, 3, pady=(PAD, 0))
         self._notices: list[str] = []
         self.refresh_list()
         self.choose(None)
+        self.settle()
 
     def forms(self) -> Sequence[Form]:
         return [self.form]
 
-    def extra_buttons(self) -> list[tuple[str, Callable[[], None]]]:
+    def extra_buttons(self) -> list[tuple[str, Callable[[], object]]]:
         return [("Test", self.test)]
 
     def rows(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -115,7 +115,7 @@ class SiteDialog(EditorWindow):
         self.form.show_hint(self.secret_hint, KEPT if site else "")
         has_password = bool(site and site.has_backup_password)
         self.form.show_hint(self.password_hint, KEPT if has_password else "")
-        self.form.show_row("clear backup password", has_password)
+        self.form.enable_row("clear backup password", has_password)
         self.test_result.configure(text="")
         self.form.widgets["name"].focus_set()
 
@@ -164,6 +164,9 @@ class SiteDialog(EditorWindow):
     def saved_note(self) -> str:
         return "".join(f"; {notice}" for notice in self._notices)
 
+    def check_removable(self, name: str) -> None:
+        sites.check_site_unused(name)
+
     def remove(self, name: str) -> None:
         sites.remove_site(self.settings, name)
 
@@ -209,9 +212,5 @@ class SiteDialog(EditorWindow):
         self.buttons["Test"].state(["!disabled"])
         if error is None:
             self.test_result.configure(text=answer or "", foreground=OK_COLOUR)
-        elif isinstance(error, IctrayError):
-            self.test_result.configure(text=str(error), foreground=ERROR_COLOUR)
         else:
-            self.test_result.configure(
-                text=f"the test failed: {type(error).__name__}: {error}", foreground=ERROR_COLOUR
-            )
+            self.test_result.configure(text=messages.describe(error), foreground=ERROR_COLOUR)

@@ -6,6 +6,7 @@ Callers import from here; the module for the running system is chosen once, at i
 import sys
 
 from ictray.platform.autostart import (
+    AUTOSTART_LABEL,
     AutostartError,
     autostart_command,
     autostart_enabled,
@@ -19,6 +20,7 @@ else:
     from ictray.platform.linux import is_mapped_drive
 
 __all__ = [
+    "AUTOSTART_LABEL",
     "AutostartError",
     "autostart_command",
     "autostart_enabled",

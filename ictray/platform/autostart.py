@@ -20,6 +20,9 @@ if sys.platform == "win32":
 else:
     from ictray.platform import autostart_linux as _system
 
+#: what the option is called where people see it: Windows' own words on Windows
+AUTOSTART_LABEL = "Start with Windows" if sys.platform == "win32" else "Start when I log in"
+
 #: The windowed desktop app of a frozen build (beside the console ``ictray-cli``).
 FROZEN_APP = "ictray.exe" if sys.platform == "win32" else "ictray"
 

@@ -48,6 +48,34 @@ def _store(
         settings.secrets.set(dest.secret_ref(key), value)
 
 
+def checked_options(
+    settings: Settings,
+    *,
+    plugin: str,
+    options: dict[str, str],
+    current: str | None = None,
+    keep_secrets: bool = False,
+) -> dict[str, str]:
+    """The complete options a save would store, secrets joined in, checked by the plugin.
+
+    For ``current`` (an edit) the options given replace the stored ones; with
+    ``keep_secrets`` an option given without its secret (a connection string typed without its
+    password) keeps the stored secret. Test and Save both call this: one validation.
+    """
+    plugin_class = load_plugin(plugin)
+    if current is None:
+        return plugin_class.validate_options(options)
+    dest = get_destination(current)
+    given = dict(options)
+    if keep_secrets:
+        for key in dest.secret_keys:
+            if key in given and given[key] and not plugin_class.split_secrets({key: given[key]})[1]:
+                stored = settings.secrets.get(dest.secret_ref(key))
+                if stored:
+                    given[key] = plugin_class.join_secrets({key: given[key]}, {key: stored})[key]
+    return plugin_class.validate_options({**destination_options(settings, dest), **given})
+
+
 def add_destination(
     settings: Settings, *, name: str, plugin: str, options: dict[str, str]
 ) -> Destination:
@@ -55,7 +83,7 @@ def add_destination(
     name = validation.check_name("name", name)
     _check_unique(name)
     plugin_class = load_plugin(plugin)
-    full = plugin_class.validate_options(options)
+    full = checked_options(settings, plugin=plugin, options=options)
     with settings.database.atomic():
         dest = Destination.create(name=name, plugin=plugin)
         _store(settings, dest, plugin_class, full)
@@ -78,7 +106,12 @@ def destination_options(settings: Settings, dest: Destination) -> dict[str, str]
 
 
 def edit_destination(
-    settings: Settings, name: str, *, new_name: str = KEEP, options: dict[str, str] | None = None
+    settings: Settings,
+    name: str,
+    *,
+    new_name: str = KEEP,
+    options: dict[str, str] | None = None,
+    keep_secrets: bool = False,
 ) -> Destination:
     """Rename and/or change some options; the plugin validates the result as a whole."""
     dest = get_destination(name)
@@ -86,14 +119,20 @@ def edit_destination(
     if new_name is not KEEP:
         dest.name = validation.check_name("name", new_name)
         _check_unique(dest.name, dest)
-    merged = {**destination_options(settings, dest), **(options or {})}
-    full = plugin_class.validate_options(merged)
+    full = checked_options(
+        settings,
+        plugin=dest.plugin,
+        options=options or {},
+        current=name,
+        keep_secrets=keep_secrets,
+    )
     with settings.database.atomic():
         _store(settings, dest, plugin_class, full)
     return dest
 
 
-def remove_destination(settings: Settings, name: str) -> None:
+def check_destination_unused(name: str) -> Destination:
+    """The destination ``name``; ``ValidationError`` while a schedule still copies to it."""
     dest = get_destination(name)
     users = sorted({t.schedule.name for t in dest.transfers})
     if users:
@@ -102,6 +141,11 @@ def remove_destination(settings: Settings, name: str) -> None:
             f"destination {dest.name!r} is used by schedule(s) "
             f"{', '.join(users)}; remove those transfers first",
         )
+    return dest
+
+
+def remove_destination(settings: Settings, name: str) -> None:
+    dest = check_destination_unused(name)
     with settings.database.atomic():
         keys = dest.secret_keys
         dest.delete_instance()

@@ -10,6 +10,7 @@ from ictray.errors import ValidationError
 from ictray.logs import register_secret
 from ictray.notify import SmtpConfig
 from ictray.settings import validation
+from ictray.settings.models import NotifySettings
 from ictray.settings.paths import default_log_folder, default_settings_path
 from ictray.settings.sites import KEEP, MASK, check_secret
 from ictray.settings.store import Settings
@@ -89,6 +90,40 @@ def set_notify(
 ) -> None:
     """Change notification settings; an enabled configuration must be complete."""
     notify = settings.notify()
+    secret = _apply_notify(
+        notify,
+        enabled=enabled,
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        sender=sender,
+        recipients=recipients,
+    )
+    with settings.database.atomic():
+        if password is not KEEP:
+            notify.has_password = secret is not None
+        notify.save()
+        if secret is not None:
+            settings.secrets.set(notify.password_ref, secret)
+        elif password is None:
+            settings.secrets.delete(notify.password_ref)
+
+
+def _apply_notify(
+    notify: NotifySettings,
+    *,
+    enabled: bool,
+    host: str,
+    port: str | int | None,
+    security: str,
+    username: str,
+    password: str | None,
+    sender: str,
+    recipients: list[str],
+) -> str | None:
+    """Check the changes and apply them to ``notify`` (not saved); the new password, if any."""
     if security is not KEEP:
         mode = (security or "").strip().lower()
         if mode not in SECURITY_MODES:
@@ -119,14 +154,53 @@ def set_notify(
         ):
             if not value:
                 raise ValidationError(field, "required when notifications are enabled")
-    with settings.database.atomic():
-        if password is not KEEP:
-            notify.has_password = secret is not None
-        notify.save()
-        if secret is not None:
-            settings.secrets.set(notify.password_ref, secret)
-        elif password is None:
-            settings.secrets.delete(notify.password_ref)
+    return secret
+
+
+def smtp_config_for(
+    settings: Settings,
+    *,
+    host: str,
+    port: str | int | None,
+    security: str,
+    username: str,
+    password: str | None = KEEP,
+    sender: str,
+    recipients: list[str],
+) -> SmtpConfig:
+    """The mailer's configuration for these values, checked as ``set_notify`` checks them,
+    without saving anything (*Send Test* before *Save*). ``KEEP`` uses the stored password."""
+    notify = NotifySettings(**{**settings.notify().__data__})
+    secret = _apply_notify(
+        notify,
+        enabled=KEEP,
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        sender=sender,
+        recipients=recipients,
+    )
+    for field, value, what in (
+        ("smtp host", notify.smtp_host, "the SMTP server to send through"),
+        ("from", notify.sender, "the sender address"),
+        ("to", notify.recipients_text, "at least one recipient"),
+    ):
+        if not value:
+            raise ValidationError(field, f"enter {what} first")
+    if password is KEEP:
+        secret = smtp_password(settings)
+    register_secret(secret)
+    return SmtpConfig(
+        host=notify.smtp_host.strip("[]"),
+        port=notify.smtp_port,
+        security=notify.security,
+        sender=notify.sender,
+        recipients=tuple(notify.recipients),
+        username=notify.username,
+        password=secret,
+    )
 
 
 def smtp_password(settings: Settings) -> str | None:

@@ -167,8 +167,8 @@ def edit_site(
     return site, notices
 
 
-def remove_site(settings: Settings, name: str) -> None:
-    """Remove a site and its secrets; refused while a schedule still copies from it."""
+def check_site_unused(name: str) -> Site:
+    """The site ``name``; ``ValidationError`` while a schedule still copies from it."""
     site = get_site(name)
     users = sorted({t.schedule.name for t in site.transfers})
     if users:
@@ -177,6 +177,12 @@ def remove_site(settings: Settings, name: str) -> None:
             f"site {site.name!r} is used by schedule(s) {', '.join(users)}; "
             "remove those transfers first",
         )
+    return site
+
+
+def remove_site(settings: Settings, name: str) -> None:
+    """Remove a site and its secrets; refused while a schedule still copies from it."""
+    site = check_site_unused(name)
     with settings.database.atomic():
         site.delete_instance()
         settings.secrets.delete(site.client_secret_ref)

@@ -34,7 +34,7 @@ def check_name(field: str, text: str) -> str:
         raise ValidationError(field, "the name contains control characters")
     if ":" in name:
         raise ValidationError(
-            field, "the name cannot contain ':' (it separates SITE:DESTINATION:TYPES in --transfer)"
+            field, "the name cannot contain ':' (it separates the names in a transfer)"
         )
     return name
 
@@ -179,7 +179,7 @@ def parse_time_of_day(text: str, every_minutes: int, field: str = "at") -> str |
         return None
     if every_minutes % MINUTES_PER_DAY != 0:
         raise ValidationError(
-            field, "a time of day applies only to periods of whole days (e.g. --every 1d)"
+            field, "a time of day applies only to periods of whole days (e.g. every 1 day)"
         )
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:

@@ -13,7 +13,7 @@ import logging
 import tkinter as tk
 from collections.abc import Callable
 
-from ictray.cli.common import start_logging
+from ictray.dialogs import messages, outcomes
 from ictray.dialogs.api_tester import ApiTesterDialog
 from ictray.dialogs.app_settings import AppSettingsDialog
 from ictray.dialogs.context import (
@@ -26,6 +26,7 @@ from ictray.dialogs.context import (
     PLUGINS,
     RUNNING,
     SCHEDULES,
+    SETUP_WINDOWS,
     SITES,
     SchedulerStatus,
 )
@@ -36,10 +37,14 @@ from ictray.dialogs.notify_settings import NotifySettingsDialog
 from ictray.dialogs.plugins import PluginDialog
 from ictray.dialogs.schedules import ScheduleDialog
 from ictray.dialogs.sites import SiteDialog
+from ictray.dialogs.ui_state import WindowState
 from ictray.dialogs.widgets import Window, use_theme
 from ictray.dialogs.worker import UiQueue
 from ictray.errors import IctrayError
+from ictray.logs import start_logging
 from ictray.notify import ErrorMailer
+from ictray.operations.status import FAILED_OUTCOMES
+from ictray.scheduler.runner import SKIPPED, ScheduleRun
 from ictray.scheduler.service import SchedulerEvent
 from ictray.settings import Settings
 from ictray.settings.models import Destination, Schedule, Site
@@ -63,6 +68,7 @@ WINDOWS: dict[str, Callable[[tk.Misc, DesktopApp], Window]] = {
 }
 REFRESH_IDLE_MS = 30_000  # next-run times in the tooltip stay current
 REFRESH_BUSY_MS = 1_000  # while a transfer runs
+TRAY_SOURCE_SIZE = 256  # the tray scales it to the size it asks for, crisp
 
 
 class DesktopApp:
@@ -74,9 +80,11 @@ class DesktopApp:
         tray: bool = True,
         client_options: dict[str, object] | None = None,
         on_quit: Callable[[], None] | None = None,
+        window_state: WindowState | None = None,
     ) -> None:
         self.root = root
         self.settings = settings
+        self.window_state = window_state or WindowState()
         self.ui = UiQueue()
         self.scheduler = EmbeddedScheduler(
             settings, self.ui.post, self.on_scheduler_event, client_options
@@ -101,7 +109,7 @@ class DesktopApp:
         self.scheduler.start(defer_to_service=True)
         status = self.scheduler.status()
         self.view = tray_view(status)
-        image = draw_icon(self.view.icon)
+        image = draw_icon(self.view.icon, TRAY_SOURCE_SIZE)
         if self.tray is not None and not self.tray.start(image, self.view.tooltip):
             self.tray = None
         self.open_window(MAIN)
@@ -131,7 +139,7 @@ class DesktopApp:
             self.walkthrough.close()
         for window in list(self.windows.values()):
             if window.winfo_exists():
-                window.close()
+                window.close_now()
         if self._mailer is not None:
             self._mailer.flush()
         if self._on_quit is not None:
@@ -171,15 +179,24 @@ class DesktopApp:
         try:
             started = self.scheduler.run_now([schedule] if schedule else None)
         except IctrayError as error:
-            self._tell(str(error), error=True)
+            self._tell(messages.describe(error), error=True)
             return
         if started:
-            self._tell(f"started now: {', '.join(started)}")
+            self._tell(f"Started now: {', '.join(started)}.")
         elif schedule:
-            self._tell(f"schedule {schedule!r} is already running")
+            self._tell(f"The schedule {schedule!r} is already running.")
         else:
-            self._tell("nothing to run: there is no enabled schedule, or they are all running")
+            self._tell("Nothing to run: there is no enabled schedule, or they are all running.")
         self.refresh()
+
+    def set_scheduler_paused(self, paused: bool) -> None:
+        self.scheduler.set_paused(paused)
+        self.refresh()
+
+    def show_run(self, schedule: str) -> None:
+        viewer = self.open_window(LOG_FILE)
+        if isinstance(viewer, LogViewer):
+            viewer.show_run(schedule)
 
     def toggle_scheduler(self) -> None:
         state = self.scheduler.status().state
@@ -210,8 +227,21 @@ class DesktopApp:
                 )
             return
         if event.kind == "finished" and event.run is not None:
-            self._tell(f"schedule {event.schedule!r} ended: {event.run.outcome}")
+            self._finished(event.schedule, event.run)
         self.refresh()
+
+    def _finished(self, schedule: str, run: ScheduleRun) -> None:
+        """Say how a run ended: in the main window and, for a failure, as a tray notification."""
+        if run.outcome == SKIPPED:
+            return
+        causes = [error for result in run.results for error in result.errors]
+        failed = run.outcome in FAILED_OUTCOMES
+        text = f"Schedule {schedule!r}: {outcomes.label(run.outcome).lower()}"
+        if failed and causes:
+            text += f": {messages.scrub(causes[0])}"
+        self._tell(text, error=failed)
+        if failed and self.tray is not None:
+            self.tray.notify(f"ictray: {schedule} failed", text)
 
     # -- what people see ---------------------------------------------------------------------
 
@@ -222,11 +252,9 @@ class DesktopApp:
         status = self.scheduler.status()
         self.view = tray_view(status)
         if self.tray is not None:
-            toggle = {RUNNING: "Pause scheduler", PAUSED: "Resume scheduler"}.get(
-                status.state, "Start scheduler"
-            )
             names = tuple(s.name for s in list_schedules() if s.enabled)
-            self.tray.show(draw_icon(self.view.icon), self.view.tooltip, names, toggle)
+            image = draw_icon(self.view.icon, TRAY_SOURCE_SIZE)
+            self.tray.show(image, self.view.tooltip, names, status.action)
         for name in (MAIN, APP_SETTINGS):
             window = self.windows.get(name)
             if isinstance(window, (MainWindow, AppSettingsDialog)) and window.winfo_exists():
@@ -237,7 +265,36 @@ class DesktopApp:
         self._refresh_job = self.root.after(delay, self.refresh)
 
     def settings_changed(self) -> None:
+        """The one change signal: every open window shows the settings as they are now."""
+        for window in list(self.windows.values()):
+            if window.winfo_exists():
+                window.settings_changed()
         self.refresh()
+
+    def tray_menu(self, x: int, y: int) -> None:
+        """The tray menu as a Tk pop-up at (x, y), for trays whose icon has no menu of its
+        own (a right-click on a plain X11 tray icon)."""
+        menu = tk.Menu(self.root, tearoff=False)
+        menu.add_command(label="Open Integration Client", command=lambda: self.open_window(MAIN))
+        run = tk.Menu(menu, tearoff=False)
+        run.add_command(label="All schedules", command=lambda: self.run_now(None))
+        names = [s.name for s in list_schedules() if s.enabled]
+        if names:
+            run.add_separator()
+        for name in names:
+            run.add_command(label=name, command=lambda name=name: self.run_now(name))
+        menu.add_cascade(label="Run now", menu=run)
+        setup = tk.Menu(menu, tearoff=False)
+        for key, label in SETUP_WINDOWS:
+            setup.add_command(label=label, command=lambda key=key: self.open_window(key))
+        menu.add_cascade(label="Setup", menu=setup)
+        menu.add_command(label="API Tester", command=lambda: self.open_window(API_TESTER))
+        menu.add_command(label="Log File", command=lambda: self.open_window(LOG_FILE))
+        menu.add_command(label=self.scheduler.status().action, command=self.toggle_scheduler)
+        menu.add_separator()
+        menu.add_command(label="Quit", command=self.quit)
+        self.popup = menu
+        menu.tk_popup(x, y)
 
     def logging_changed(self) -> None:
         if self._mailer is not None:

@@ -65,6 +65,10 @@ class _PystrayCalls:
     def redock(self) -> None:
         """The backend keeps its icon in the tray itself."""
 
+    def notify(self, title: str, text: str) -> None:
+        if self.icon.HAS_NOTIFICATION:
+            self.icon.notify(text, title)
+
     def stop(self) -> None:
         self.icon.stop()
 
@@ -82,7 +86,7 @@ class TrayIcon:
         self._created = threading.Event()  # the icon exists (or could not be made)
         self._ready = threading.Event()  # its loop runs
         self._shown = threading.Event()  # it is in the tray
-        self._jobs: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[bool | tuple[str, str]] = queue.SimpleQueue()
         self._pending: tuple[Image.Image, str] | None = None
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -111,6 +115,12 @@ class TrayIcon:
         with self._lock:
             self._pending = (image, title)
         self._jobs.put(True)
+
+    def notify(self, title: str, text: str) -> None:
+        """A notification beside the tray, where the tray shows them (skipped elsewhere: the
+        main window and the icon say the same)."""
+        if self._threads:
+            self._jobs.put((title, text))
 
     def stop(self, timeout: float = SHOW_TIMEOUT) -> None:
         """Take the icon down, waiting at most ``timeout`` seconds for it.
@@ -145,7 +155,8 @@ class TrayIcon:
         try:
             icon = self._pystray.Icon(APP_NAME, image, title, menu=self._menu())
             if x11.is_x11(icon):
-                x11.accept_clicks(icon)
+                x11.accept_clicks(icon, self._right_click)
+                x11.draw_square(icon)
             self.icon = icon
         except Exception:
             log.exception("the tray icon could not be created")
@@ -194,6 +205,9 @@ class TrayIcon:
             if calls is None:
                 continue
             try:
+                if isinstance(job, tuple):
+                    calls.notify(*job)
+                    continue
                 if job is None:
                     if visible:
                         self._keep_docked(calls)
@@ -219,6 +233,12 @@ class TrayIcon:
                 log.exception("the tray icon did not stop cleanly")
 
     # -- menu -------------------------------------------------------------------------------
+
+    def _right_click(self, x: int, y: int) -> None:
+        """A right-click on an icon without a menu of its own: the same menu, from Tk."""
+        menu = getattr(self.controller, "tray_menu", None)
+        if menu is not None:
+            self._post(menu, x, y)
 
     def _action(self, call: Callable[..., object], *args: Any) -> Callable[[Any, Any], None]:
         """A menu action that only posts ``call(*args)`` to the Tk thread."""

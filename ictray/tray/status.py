@@ -1,6 +1,6 @@
 """What the tray icon shows: which status icon, and the tooltip with last run, outcome, next run.
 
-``tray_view`` reads the run history and the schedules from the settings file; ``choose_icon``
+``tray_view`` reads the run history and the schedules (``operations.status``); ``choose_icon``
 and ``tooltip_text`` decide from plain values, so the rules are easy to read and to test.
 Priority: a transfer running now, then a stopped scheduler, then a failed last run, else idle.
 """
@@ -11,59 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ictray.dialogs.context import SchedulerStatus, local_time
-from ictray.settings.models import RunRecord, Schedule
-from ictray.transfer.result import FAILED as RUN_FAILED
+from ictray.operations.status import LastRun, latest_runs, next_due
+from ictray.transfer.result import FAILED as FAILED_RUN
 from ictray.transfer.result import UNREACHABLE
 from ictray.tray.icons import FAILED, IDLE, STOPPED, TRANSFERRING
 
 #: Windows cuts tray tooltips at 127 characters
 MAX_TOOLTIP = 127
-FAILED_OUTCOMES = (RUN_FAILED, UNREACHABLE)
+#: how the tooltip words an outcome (as the main window does)
+OUTCOME_WORDS = {UNREACHABLE: "failed: not reached", FAILED_RUN: "failed: program error"}
 
-
-@dataclass(frozen=True)
-class LastRun:
-    """The latest finished run of one schedule."""
-
-    schedule: str
-    started_at: datetime  # naive UTC, as stored
-    outcome: str
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in FAILED_OUTCOMES
+__all__ = ["MAX_TOOLTIP", "LastRun", "TrayView", "choose_icon", "tooltip_text", "tray_view"]
 
 
 @dataclass(frozen=True)
 class TrayView:
     icon: str  # one of icons.STATUSES
     tooltip: str
-
-
-def latest_runs() -> list[LastRun]:
-    """Each schedule's latest finished run, newest first."""
-    runs = []
-    for schedule in Schedule.select().order_by(Schedule.name):
-        record = (
-            RunRecord.select()
-            .where((RunRecord.schedule == schedule) & (RunRecord.outcome != "running"))
-            .order_by(RunRecord.started_at.desc(), RunRecord.id.desc())
-            .first()
-        )
-        if record is not None:
-            runs.append(LastRun(schedule.name, record.started_at, record.outcome))
-    return sorted(runs, key=lambda run: run.started_at, reverse=True)
-
-
-def next_due() -> tuple[str, datetime] | None:
-    """The enabled schedule that runs next, and when."""
-    schedule = (
-        Schedule.select()
-        .where(Schedule.enabled & Schedule.next_run.is_null(False))
-        .order_by(Schedule.next_run, Schedule.name)
-        .first()
-    )
-    return None if schedule is None else (schedule.name, schedule.next_run)
 
 
 def choose_icon(scheduler: SchedulerStatus, runs: list[LastRun]) -> str:
@@ -96,7 +60,8 @@ def tooltip_text(
     if runs:
         last = runs[0]
         lines.append(
-            f"Last run: {last.schedule} {short_time(last.started_at, now)}, {last.outcome}"
+            f"Last run: {last.schedule} {short_time(last.started_at, now)}, "
+            f"{OUTCOME_WORDS.get(last.outcome, last.outcome)}"
         )
         others = [run.schedule for run in runs[1:] if run.failed]
         if others:

@@ -5,7 +5,10 @@ own connection from the calling thread. python-xlib (0.33) does not survive two 
 connection: a reply gets lost and both threads wait forever, which froze the tray icon while
 the app went on. Here the message goes over a connection of our own, so only the loop's thread
 ever uses pystray's connection. The backend also never asked the X server for clicks, so a
-click on the icon did nothing; ``accept_clicks`` asks for them.
+click on the icon did nothing; ``accept_clicks`` asks for them, and a right-click opens the
+app's menu (the backend has none). The backend stretched the image over the whole window the
+tray gave it (24×30 under trayer) on black; ``draw_square`` draws it square at the window's
+smaller side, centred on what the tray shows behind it.
 
 This reaches into pystray's X11 internals (its window, queue and message names), and only
 for that backend: ``is_x11`` says when it applies.
@@ -14,26 +17,73 @@ for that backend: ``is_x11`` says when it applies.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
 
 DOCK_ATTEMPTS = 5
 DOCK_WAIT = 1.0  # seconds for the tray to take the icon in
+RIGHT_BUTTON = 3
+BACKGROUND = (214, 214, 214)
 
 
 def is_x11(icon: Any) -> bool:
     return type(icon).__module__.endswith("._xorg")
 
 
-def accept_clicks(icon: Any) -> None:
-    """Ask for button presses on the icon's window (call before the loop starts)."""
+def accept_clicks(icon: Any, on_right_click: Callable[[int, int], None]) -> None:
+    """Ask for button presses on the icon's window (call before the loop starts): the left
+    button runs the default item, the right one calls ``on_right_click(x, y)`` (the screen
+    position of the pointer)."""
     from Xlib import X
 
     icon._window.change_attributes(
         event_mask=X.ExposureMask | X.StructureNotifyMask | X.ButtonPressMask
     )
     icon._display.flush()
+    left = icon._message_handlers[X.ButtonPress]
+
+    def pressed(event: Any) -> None:
+        if event.detail == RIGHT_BUTTON:
+            on_right_click(event.root_x, event.root_y)
+        else:
+            left(event)
+
+    icon._message_handlers[X.ButtonPress] = pressed
+
+
+def fit_square(image: Image.Image, background: Image.Image) -> Image.Image:
+    """``image`` scaled to a square of ``background``'s smaller side, centred on it."""
+    width, height = background.size
+    side = min(width, height)
+    square = image.convert("RGBA").resize((side, side), Image.Resampling.LANCZOS)
+    canvas = background.convert("RGB")
+    canvas.paste(square, ((width - side) // 2, (height - side) // 2), square)
+    return canvas
+
+
+def draw_square(icon: Any) -> None:
+    """Make the backend draw ``fit_square`` of its image over the tray's own background."""
+    from Xlib import X
+
+    icon._window.change_attributes(background_pixmap=X.ParentRelative)
+
+    def assert_icon_data(width: int, height: int) -> None:
+        if icon._icon_data is not None and icon._icon_data.size == (width, height):
+            return
+        window = icon._window
+        window.clear_area(0, 0, width, height)  # shows the tray behind the icon
+        try:
+            raw = window.get_image(0, 0, width, height, X.ZPixmap, 0xFFFFFFFF).data
+            background = Image.frombytes("RGB", (width, height), raw, "raw", "BGRX")
+        except Exception:  # a tray of another depth: a plain grey behind the icon
+            background = Image.new("RGB", (width, height), BACKGROUND)
+        data = fit_square(icon._icon, background)
+        data.tostring = data.tobytes  # what python-xlib's put_pil_image calls
+        icon._icon_data = data
+
+    icon._assert_icon_data = assert_icon_data
 
 
 class X11Calls:
@@ -95,6 +145,9 @@ class X11Calls:
                     return True
                 time.sleep(0.05)
         return False
+
+    def notify(self, title: str, text: str) -> None:
+        """Plain X11 trays show no notifications: the icon and the main window tell."""
 
     def docked(self) -> bool:
         """Whether a tray holds the icon's window and shows it.

@@ -1,7 +1,8 @@
 """The desktop app under a real X server (Xvfb, 24-bit) with a real tray host (trayer).
 
-The session starts its own Xvfb and trayer (skipping with the reason when they are not
-installed), creates one withdrawn Tk root, and turns modal grabs off. Tests drive the real
+The session starts its own Xvfb, a window manager (openbox: title bars, placement and size
+hints as on a desktop) and trayer (skipping with the reason when they are not installed),
+creates one withdrawn Tk root, and turns modal grabs off. Tests drive the real
 widgets — insert text, invoke buttons, generate key events — and ``pump`` Tk's event loop
 while they wait. Every wait has a timeout, and each app is quit (tray icon first) after its
 test, so a failure never leaves the session hanging.
@@ -10,6 +11,7 @@ test, so a failure never leaves the session hanging.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -66,6 +68,18 @@ def _tray_owner(display: str) -> bool:
         connection.close()
 
 
+def _window_manager(display: str) -> bool:
+    """True once a window manager announced itself (``_NET_SUPPORTING_WM_CHECK`` on the root)."""
+    from Xlib import display as xdisplay
+
+    connection = xdisplay.Display(display)
+    try:
+        atom = connection.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        return connection.screen().root.get_full_property(atom, 0) is not None
+    finally:
+        connection.close()
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -76,24 +90,42 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def x_display() -> Iterator[str]:
+def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``:N`` of a fresh 24-bit Xvfb; DISPLAY points at it for the whole session."""
-    for tool in ("Xvfb", "trayer", "xwininfo", "xdotool"):
+    for tool in ("Xvfb", "openbox", "trayer", "xwininfo", "xdotool"):
         if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (apt-get install xvfb trayer x11-utils xdotool)")
+            pytest.skip(
+                f"{tool} is not installed (apt-get install xvfb openbox trayer x11-utils xdotool)"
+            )
     name = f":{_free_display()}"
     xvfb = subprocess.Popen(
         ["Xvfb", name, "-screen", "0", SCREEN, "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    manager: subprocess.Popen[bytes] | None = None
     try:
         _wait_for(Path(f"/tmp/.X11-unix/X{name[1:]}").exists, 10, f"Xvfb {name}")
+        home = tmp_path_factory.mktemp("openbox")  # its log and settings stay in the test's
+        manager = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env={
+                **os.environ,
+                "DISPLAY": name,
+                "XDG_CACHE_HOME": str(home / "cache"),
+                "XDG_CONFIG_HOME": str(home / "config"),
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: _window_manager(name), 10, "openbox to manage the screen")
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("DISPLAY", name)
             patch.setenv("PYSTRAY_BACKEND", "xorg")  # the backend trayer speaks (XEmbed)
             yield name
     finally:
+        if manager is not None:
+            _stop(manager)
         _stop(xvfb)
 
 
@@ -134,10 +166,11 @@ def tray_host(x_display: str) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def tk_root(x_display: str) -> Iterator[tk.Tk]:
     """The session's one Tk root, withdrawn, as the app's own is; modal grabs off."""
-    from ictray.dialogs.widgets import Window
+    from ictray.dialogs.widgets import Window, use_theme
 
     root = tk.Tk(className="ictray-tests")
     root.withdraw()
+    use_theme(root)
     Window.modal_grab = False
     yield root
     root.destroy()
@@ -199,7 +232,15 @@ def wired(settings: Settings, simulator, tmp_path: Path) -> Wired:
 
 
 @pytest.fixture
-def make_app(tk_root: tk.Tk, settings: Settings) -> Iterator[Callable[..., object]]:
+def window_state(tmp_path: Path):
+    """Where windows remember their place: the test's own folder."""
+    from ictray.dialogs.ui_state import WindowState
+
+    return WindowState(tmp_path / "config" / "window-state.json")
+
+
+@pytest.fixture
+def make_app(tk_root: tk.Tk, settings: Settings, window_state) -> Iterator[Callable[..., object]]:
     """``make_app(tray=False)`` starts a DesktopApp on the session root; it is quit afterwards."""
     from ictray.tray.app import DesktopApp
 
@@ -207,6 +248,7 @@ def make_app(tk_root: tk.Tk, settings: Settings) -> Iterator[Callable[..., objec
 
     def make(**options: object) -> DesktopApp:
         options.setdefault("client_options", FAST_CLIENT)
+        options.setdefault("window_state", window_state)
         app = DesktopApp(tk_root, settings, **options)  # type: ignore[arg-type]
         apps.append(app)
         app.start()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import subprocess
+import threading
 import time
 import tkinter as tk
 from collections.abc import Callable
@@ -66,13 +68,21 @@ def window_geometry(window_id: int | str) -> tuple[int, int, int, int]:
     return x, y, width, height
 
 
+def frame_of(window: tk.Misc) -> str:
+    """The X window the window manager framed ``window`` in (title bar and border included)."""
+    current = str(window.winfo_id())
+    while True:
+        parent = xwininfo(current, "-children")["Parent window id"]
+        if "(the root window)" in parent:
+            return current
+        current = parent.split()[0]
+
+
 def screenshot(window: tk.Toplevel, name: str) -> Path:
-    """Save the window with its menu bar under test-artifacts/desktop/<name>.png."""
+    """Save the window as the desktop shows it (frame, title bar, menu bar) under
+    test-artifacts/desktop/<name>.png."""
     pump(window)
-    wrapper = xwininfo(window.winfo_id(), "-children")["Parent window id"].split()[
-        0
-    ]  # Tk's wrapper
-    x, y, width, height = window_geometry(wrapper)
+    x, y, width, height = window_geometry(frame_of(window))
     screen_width, screen_height = window.winfo_screenwidth(), window.winfo_screenheight()
     assert x + width <= screen_width and y + height <= screen_height, (
         f"{name}: the window ({width}x{height}+{x}+{y}) does not fit on the "
@@ -195,3 +205,69 @@ def query(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
         return connection.execute(sql, args).fetchall()
     finally:
         connection.close()
+
+
+class SilentServer:
+    """A TCP server on loopback that takes connections and never answers (until closed):
+    a database or mail server that hangs, so a *Test* stays busy for as long as needed."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted: list[object] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        """Hang up: the waiting client fails at once."""
+        self.socket.close()
+        for connection in self.accepted:
+            connection.close()  # type: ignore[attr-defined]
+
+
+def window_size(window: tk.Misc) -> tuple[int, int]:
+    pump(window)
+    return window.winfo_width(), window.winfo_height()
+
+
+def shown_texts(window: tk.Misc) -> list[str]:
+    """Every text a person can read in ``window``: labels, buttons, fields, lists, logs."""
+    texts: list[str] = []
+    pending: list[tk.Misc] = [window]
+    while pending:
+        widget = pending.pop()
+        pending.extend(widget.winfo_children())
+        if isinstance(widget, ttk.Treeview):
+            for row in _tree_rows(widget):
+                texts.append(str(widget.item(row, "text")))
+                texts.extend(str(value) for value in widget.item(row, "values"))
+        elif isinstance(widget, tk.Text):
+            texts.append(widget.get("1.0", "end-1c"))
+        elif isinstance(widget, tk.Listbox):
+            texts.extend(str(item) for item in widget.get(0, tk.END))
+        elif isinstance(widget, (ttk.Entry, tk.Entry)) and str(widget.cget("show")) == "":
+            texts.append(widget.get())
+        else:
+            with contextlib.suppress(tk.TclError):
+                texts.append(str(widget.cget("text")))
+        if isinstance(widget, tk.Toplevel):
+            texts.append(str(widget.title()))
+    return [text for text in texts if text]
+
+
+def _tree_rows(tree: ttk.Treeview, parent: str = "") -> list[str]:
+    rows = []
+    for row in tree.get_children(parent):
+        rows.append(row)
+        rows.extend(_tree_rows(tree, row))
+    return rows

@@ -31,7 +31,8 @@ def test_download_copies_the_sessions_of_a_window(make_app, wired) -> None:
     _choose(dialog.sites, "sim")
     _choose(dialog.destinations, "archive")
     start = (datetime.now() - timedelta(days=10)).strftime("%Y-%m-%d")
-    fill(dialog.live, {"start": start, "duration": "soon"})
+    dialog.start_date.set(start)  # the start date picker
+    fill(dialog.live, {"duration": "soon"})
     dialog.download_button.invoke()
     with pytest.raises(ValidationError) as expected:
         validation.parse_duration("soon", "duration")
@@ -67,7 +68,8 @@ def test_the_xml_tab_stores_what_saved_files_hold(make_app, settings, wired, tmp
     _choose(dialog.destinations, "archive")
     dialog.destinations.selection_clear(list(dialog.destinations.get(0, "end")).index("copy"))
     start = (datetime.now() - timedelta(days=10)).strftime("%Y-%m-%d")
-    fill(dialog.live, {"start": start, "duration": "30d"})
+    dialog.start_date.set(start)
+    fill(dialog.live, {"duration": "30d"})
     dialog.download_button.invoke()
     wait_until(dialog, lambda: _finished(dialog), TIMEOUT, "the live download")
     saved = sorted(wired.folder.rglob("*.xml"))[:3]

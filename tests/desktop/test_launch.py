@@ -21,6 +21,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env.update(extra)
     return env
 

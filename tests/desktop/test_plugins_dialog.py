@@ -81,8 +81,11 @@ def test_the_sql_helper_composes_a_connection_string_whose_password_is_kept_apar
     )
     screenshot(helper, "connection-string-helper")
     helper.buttons["OK"].invoke()
+    # the composed string is split: the password goes to its own field, hidden while shown
     composed = dialog.form.get("connection_string")
-    assert composed == "postgresql://ic_writer:s3cret%3Bpw@db.example.com:5433/ic"
+    assert composed == "postgresql://ic_writer@db.example.com:5433/ic"
+    assert dialog.form.get("password") == "s3cret;pw"
+    assert dialog.form.widgets["password"].cget("show") == "•"
     screenshot(dialog, "plugin-configuration-sql")
     dialog.buttons["Save"].invoke()
     ((options_json,),) = query(
@@ -97,7 +100,9 @@ def test_the_sql_helper_composes_a_connection_string_whose_password_is_kept_apar
     dialog.tree.selection_set("reports")
     pump(dialog)
     assert "s3cret" not in dialog.form.get("connection_string")
-    fill(dialog.form, {"store_system_information": "no"})
+    box = dialog.form.widgets["store_system_information"]  # True/False is a check box
+    assert dialog.form.flag("store_system_information") is True
+    box.invoke()
     dialog.buttons["Save"].invoke()
     ((options_json,),) = query(
         settings.path, "SELECT options_json FROM destination WHERE name = 'reports'"

@@ -37,19 +37,33 @@ def test_application_settings_keep_the_logs_where_asked(make_app, settings, wire
     )
 
 
-def test_the_scheduler_is_stopped_and_started_from_application_settings(
+def test_the_scheduler_is_paused_and_resumed_from_application_settings_on_save(
     make_app, settings, wired
 ) -> None:
+    """Pausing is a setting like the others: it acts on Save, and Cancel leaves it alone."""
     app = make_app(tray=False)
     dialog = open_dialog(app, APP_SETTINGS)
-    assert dialog.scheduler_button.cget("text") == "Stop Scheduler"
+    assert dialog.pause_box.cget("text").startswith("Pause Scheduler")
+    assert dialog.paused.get() is False
     screenshot(dialog, "application-settings")
-    dialog.scheduler_button.invoke()
+    dialog.pause_box.invoke()
+    assert app.scheduler_status().state == RUNNING  # nothing happens before Save
+    assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(1,)]
+    dialog.buttons["Cancel"].invoke()
+    assert not dialog.winfo_exists()
+    assert app.scheduler_status().state == RUNNING
+    assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(1,)]
+
+    dialog = open_dialog(app, APP_SETTINGS)
+    dialog.pause_box.invoke()
+    dialog.buttons["Save"].invoke()
     assert app.scheduler_status().state == PAUSED
     assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(0,)]
-    assert dialog.scheduler_button.cget("text") == "Start Scheduler"
-    assert "stopped" in dialog.scheduler_text.cget("text")
-    dialog.scheduler_button.invoke()
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.paused.get() is True
+    assert "paused" in dialog.scheduler_text.cget("text")
+    dialog.pause_box.invoke()
+    dialog.buttons["Save"].invoke()
     assert app.scheduler_status().state == RUNNING
     assert query(settings.path, "SELECT scheduler_enabled FROM app_settings") == [(1,)]
 

@@ -79,7 +79,7 @@ def test_the_tooltip_tells_the_last_run_its_outcome_and_the_next_run() -> None:
     assert lines[2] == "Last run failed: backups"
     assert lines[3].startswith("Next run: hourly ")
     paused = tooltip_text(SchedulerStatus(PAUSED, ""), [], upcoming, now=NOW)
-    assert paused == "ictray: scheduler stopped (paused)\nLast run: never"
+    assert paused == "ictray: scheduler paused\nLast run: never"
 
 
 def test_a_long_tooltip_is_cut_to_what_windows_shows() -> None:

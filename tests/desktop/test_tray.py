@@ -131,20 +131,21 @@ def test_run_now_from_the_menu_runs_a_transfer_and_the_icon_follows(
     _click(app, "Run now", "nightly")
     _wait_for_icon(app, FAILED, "failed")
     icon = _our_icon(app)
-    assert "unreachable" in icon.title
+    assert "failed: not reached" in icon.title  # a failure says so (no longer "unreachable")
     assert "Last run: nightly" in icon.title
+    assert "Next run: nightly" in icon.title
 
 
 def test_pause_and_resume_from_the_menu(make_app, nightly, settings) -> None:
     app = make_app()
     _wait_for_icon(app, IDLE, "idle-before-pause")
-    assert _menu_item(app, "Pause scheduler")
-    _click(app, "Pause scheduler")
+    assert _menu_item(app, "Pause Scheduler")
+    _click(app, "Pause Scheduler")
     _wait_for_icon(app, STOPPED_ICON, "paused")
     assert app.scheduler_status().state == PAUSED
     assert settings.app().scheduler_enabled is False
-    assert "scheduler stopped (paused)" in _our_icon(app).title
-    _click(app, "Resume scheduler")
+    assert "scheduler paused" in _our_icon(app).title
+    _click(app, "Resume Scheduler")
     _wait_for_icon(app, IDLE, "resumed")
     assert settings.app().scheduler_enabled is True
 
@@ -167,7 +168,7 @@ def test_a_busy_settings_file_leaves_the_scheduler_stopped_and_says_why(
         screenshot(main, "main-scheduler-busy")
     finally:
         lock.release()
-    _click(app, "Start scheduler")
+    _click(app, "Start Scheduler")
     wait_until(app.root, lambda: app.scheduler_status().state == RUNNING, 5, "a second start")
 
 

@@ -79,6 +79,47 @@ def test_the_log_viewer_follows_both_logs(make_app, wired) -> None:
     assert viewer.stop.is_set()
 
 
+def test_the_log_viewer_opens_at_the_newest_lines_finds_text_and_filters_levels(
+    make_app, wired
+) -> None:
+    app = make_app(tray=False)
+    log = logging.getLogger("ictray.desktop")
+    for number in range(300):
+        log.info("filler line %d", number)
+    log.warning("the newest warning")
+    viewer = open_dialog(app, LOG_FILE)
+    ic_tab = viewer.tabs[IC_LOG]
+    wait_until(viewer, lambda: "the newest warning" in ic_tab.content(), 10, "the IC log")
+    pump(viewer, 0.1)
+    assert ic_tab.text.yview()[1] == 1.0  # it opens at the newest lines
+    viewer.search.set("FILLER LINE 29")  # upper or lower case alike
+    pump(viewer)
+    assert ic_tab.content().count("filler line 29") == 11  # 29 and 290..299
+    assert "the newest warning" not in ic_tab.content()
+    viewer.search.set("")
+    viewer.level.set("Warnings and errors")
+    viewer.refilter()
+    assert "the newest warning" in ic_tab.content()
+    assert "filler line" not in ic_tab.content()
+    log.warning("written while filtered")
+    log.info("an info line while filtered")
+    wait_until(viewer, lambda: "written while filtered" in ic_tab.content(), 10, "following")
+    assert "an info line while filtered" not in ic_tab.content()
+
+
+def test_the_log_viewer_shows_this_settings_files_logs_only(
+    make_app, settings, wired, tmp_path
+) -> None:
+    other = tmp_path / "other-logs"
+    other.mkdir()
+    (other / "ic-2026-01-01.log").write_text("a line of another configuration\n")
+    app = make_app(tray=False)
+    viewer = open_dialog(app, LOG_FILE)
+    wait_until(viewer, lambda: "desktop app started" in viewer.tabs[IC_LOG].content(), 10, "")
+    assert "another configuration" not in viewer.tabs[IC_LOG].content()
+    assert str(tmp_path / "logs") in viewer.tabs[IC_LOG].where.cget("text")
+
+
 def test_the_first_run_creates_the_settings_file(tk_root, tmp_path: Path) -> None:
     created: list[Path] = []
 
