@@ -13,6 +13,7 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
+from ictray.dialogs import messages
 from ictray.dialogs.context import Controller
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.widgets import PAD, Window, tooltip
@@ -79,15 +80,23 @@ class ServiceGroup(ttk.LabelFrame):
             status = operations.service_status()
         except IctrayError as error:
             self.status = None
-            self.state_text.configure(text=f"The Windows service cannot be asked about: {error}")
+            self.state_text.configure(
+                text=f"The Windows service cannot be asked about: {messages.plain(str(error))}"
+            )
             self._enable(set())
             return
         self.status = status
         if not status.available:
-            self.state_text.configure(text=f"Not available here. {status.detail}.")
+            self.state_text.configure(
+                text="Not available here: the Windows service exists only on Windows. On this "
+                "computer, this app runs the schedules while it is open; to copy unattended, "
+                "run the scheduler service from the system's service manager."
+            )
             self._enable(set())
             return
-        self.state_text.configure(text=f"The Windows service is {status.state}. {status.detail}")
+        self.state_text.configure(
+            text=f"The Windows service is {status.state}. {messages.plain(status.detail)}"
+        )
         enabled = {UNINSTALL} if status.installed else {INSTALL}
         if status.state == STOPPED:
             enabled.add(START)

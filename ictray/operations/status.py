@@ -51,19 +51,22 @@ def last_runs() -> dict[str, LastRun]:
     query = (
         RunRecord.select(
             RunRecord.started_at,
-            RunRecord.ended_at,
             RunRecord.outcome,
+            RunRecord.ended_at,
             RunRecord.message,
             Schedule.name,
         )
-        .join(Schedule)
+        .join(Schedule)  # the schedule comes with the row: no query per schedule
         .where(RunRecord.id.in_(latest))
-        .namedtuples()
     )
-    return {
-        row.name: LastRun(row.name, row.started_at, row.outcome, row.ended_at, row.message)
-        for row in query
-    }
+    runs = {}
+    for row in query:
+        schedule = row.schedule
+        if schedule is not None:  # always, by the join: said for the type checker
+            runs[schedule.name] = LastRun(
+                schedule.name, row.started_at, row.outcome, row.ended_at, row.message
+            )
+    return runs
 
 
 def latest_runs() -> list[LastRun]:

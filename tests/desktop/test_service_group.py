@@ -58,13 +58,13 @@ def test_the_service_group_says_why_it_is_disabled_here(make_app, settings) -> N
     group = dialog.service
     assert group.cget("text") == "Windows service"
     assert group.state_text.cget("text") == (
-        "Not available here. The ictray Windows service does not exist on this platform; "
-        "`ictray service` runs the scheduler in the foreground (start it from systemd or a "
-        "terminal to copy unattended)."
+        "Not available here: the Windows service exists only on Windows. On this computer, "
+        "this app runs the schedules while it is open; to copy unattended, run the scheduler "
+        "service from the system's service manager."
     )
     assert list(group.buttons) == [INSTALL, UNINSTALL, START, STOP]
     assert all(button.instate(["disabled"]) for button in group.buttons.values())
-    assert dialog.scheduler_button.instate(["!disabled"])  # this app's scheduler still works
+    assert dialog.pause_box.instate(["!disabled"])  # this app's scheduler still works
     assert app.scheduler_status().state == RUNNING
     screenshot(dialog, "application-settings-windows-service")
 
@@ -85,7 +85,8 @@ def test_the_tray_app_leaves_the_schedules_to_the_service_and_shows_it(
     assert dialog.scheduler_text.cget("text").startswith(
         "The scheduler is run by the ictray Windows service. The ictray Windows service runs"
     )
-    assert dialog.scheduler_button.instate(["disabled"])
+    # Pausing is a setting of the settings file: it pauses whichever scheduler runs it.
+    assert dialog.pause_box.instate(["!disabled"])
     screenshot(dialog, "application-settings-service-runs-the-schedules")
     app.toggle_scheduler()  # the tray menu's "Start scheduler": refused, with the reason
     assert not app.scheduler.started
