@@ -44,6 +44,7 @@ __all__ = [
     "ApplianceReportedError",
     "MalformedReportError",
     "find_error",
+    "iter_documents",
     "iter_presentation_summaries",
     "iter_presentations",
     "iter_session_summaries",
@@ -654,6 +655,25 @@ def iter_presentations(stream: Source) -> Iterator[Presentation]:
         frozenset({"presentation_session", "presentation"}),
         _presentation,
         "presentation",
+    )
+    return reader.run(stream)
+
+
+def iter_documents(stream: Source) -> Iterator[Session | Presentation]:
+    """The sessions or presentations of either report, whichever the document is.
+
+    For documents read back from storage, where the name does not tell which they hold.
+    """
+    converters: dict[str, Callable[[Element], Session | Presentation]] = {
+        "session": _session,
+        "presentation_session": _presentation,
+        "presentation": _presentation,
+    }
+    reader: _Reader[Session | Presentation] = _Reader(
+        frozenset({"session_list", "presentation_session_list", "presentation_list"}),
+        frozenset(converters),
+        lambda element: converters[_tag(element)](element),
+        "stored",
     )
     return reader.run(stream)
 

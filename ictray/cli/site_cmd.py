@@ -28,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _site_secret_arguments(add)
     add.add_argument("--ca-bundle", metavar="FILE", help="PEM file of a private CA to trust")
     add.add_argument("--disabled", action="store_true", help="add it switched off")
+    add.add_argument(
+        "--retention-days",
+        metavar="DAYS",
+        help="how many days the appliance keeps sessions and recordings (default 90): what "
+        "`ictray verify` checks and when `ictray status` warns that data is at risk",
+    )
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", help="list the sites")
@@ -50,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     edit.add_argument("--ca-bundle", metavar="FILE")
     edit.add_argument("--clear-ca-bundle", action="store_true", help="trust the system's CAs only")
+    edit.add_argument(
+        "--retention-days",
+        metavar="DAYS",
+        help="how many days the appliance keeps sessions and recordings (default 90): what "
+        "`ictray verify` checks and when `ictray status` warns that data is at risk",
+    )
     state = edit.add_mutually_exclusive_group()
     state.add_argument("--enable", dest="enabled", action="store_true", default=None)
     state.add_argument("--disable", dest="enabled", action="store_false")
@@ -88,6 +100,7 @@ def run_add(args: argparse.Namespace) -> int:
             backup_password=password,
             ca_bundle=args.ca_bundle,
             enabled=not args.disabled,
+            retention_days=args.retention_days,
         )
         for notice in notices:
             note(notice)
@@ -132,7 +145,7 @@ def run_edit(args: argparse.Namespace) -> int:
     changes: dict[str, object] = {}
     if args.rename is not None:
         changes["new_name"] = args.rename
-    for key in ("host", "client_id", "ca_bundle", "enabled"):
+    for key in ("host", "client_id", "ca_bundle", "enabled", "retention_days"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
     if args.clear_ca_bundle:

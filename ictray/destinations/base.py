@@ -108,6 +108,42 @@ class StoredFile:
     sha256: str | None = None
 
 
+@dataclass(frozen=True)
+class Held:
+    """One item a destination holds, as read from the destination itself."""
+
+    key: str  # the lsid, or ``lsid/instance`` for a recording with instances
+    location: str
+    start_time: int | None = None  # when the destination can tell (read from the item)
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Something stored that is no longer as it was written."""
+
+    key: str  # "" when the damaged thing cannot be read far enough to say which item it was
+    location: str
+    reason: str
+
+
+@dataclass
+class Holdings:
+    """What a destination holds of one data type, read from the destination, not from records.
+
+    ``held`` may name a key more than once (an item stored twice).
+    """
+
+    held: list[Held] = field(default_factory=list)
+    damaged: list[Damage] = field(default_factory=list)
+    #: True when only items of the site asked about are listed (a folder may hold others)
+    per_site: bool = False
+
+
+#: What ictray recorded when it stored each item (key → its placement, or its location alone
+#: when the destination gave no proof), the map ``Destination.holdings`` may use to find files.
+Manifest = Mapping[str, "Placement | str"]
+
+
 class FileSink:
     """What ``file_writer`` hands out: the stream the data goes into, the extension the caller
     learns from the download (``flv`` or ``mp4``...), and, after the block, where it landed.
@@ -276,6 +312,18 @@ class Destination(ABC):
         exit, ``sink.stored`` tells where the file landed.
         """
         raise DestinationError(f"destination {self.name!r} cannot store files")
+
+    def holdings(
+        self, site_host: str, data_type: DataType, manifest: Manifest, since: int | None = None
+    ) -> Holdings | None:
+        """What this destination holds of ``data_type`` from ``site_host``, for ``ictray verify``.
+
+        Read from the destination itself: items that can be read (session documents, rows) are
+        found by reading them; opaque files (recordings) through ``manifest`` and checked
+        against their size and SHA-256. ``since`` (appliance time) lets a destination that can
+        leave out older items do so. None when this destination cannot tell (the default).
+        """
+        return None
 
     def confirm_stored(self, placement: Placement) -> bool:
         """Whether the file at ``placement.location`` holds exactly the bytes it describes.

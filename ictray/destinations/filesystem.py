@@ -10,6 +10,7 @@ handling mode then means "per day", and backups of earlier days are never overwr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -22,21 +23,26 @@ from typing import TypeVar
 
 from ictray import platform
 from ictray.appliance.model import Presentation, Session
+from ictray.appliance.parse import iter_documents
 from ictray.appliance.xmlwrite import DEFAULT_NS, presentation_xml, session_xml
 from ictray.datatypes import DataType
 from ictray.destinations import atomic, filenames
 from ictray.destinations.base import (
     BeforePublish,
     BeforePublishBatch,
+    Damage,
     Destination,
     DestinationError,
     FileMeta,
     FileSink,
+    Held,
+    Holdings,
+    Manifest,
     OptionSpec,
     Placement,
     StoredFile,
 )
-from ictray.errors import ValidationError
+from ictray.errors import IctrayError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +292,77 @@ class FileSystemDestination(Destination):
         (no %LSID% or %INSTANCE%), another item's file can carry the expected name.
         """
         return atomic.matches(Path(placement.location), placement.size, placement.sha256)
+
+    # -- what the folder holds (ictray verify) -----------------------------------------------
+
+    def holdings(
+        self, site_host: str, data_type: DataType, manifest: Manifest, since: int | None = None
+    ) -> Holdings | None:
+        """Session and presentation documents by reading every XML file in the folder (their
+        names need not say what they hold); recordings by the files the manifest names, each
+        checked against the size and SHA-256 recorded when it was written. Site backups are
+        not verified (each is a new snapshot, not a copy of something the appliance keeps)."""
+        if data_type is DataType.SITE_BACKUPS:
+            return None
+        proofs = {
+            placement.location: (key, placement)
+            for key, placement in manifest.items()
+            if isinstance(placement, Placement)
+        }
+        if data_type in (DataType.SESSION_DATA, DataType.PRESENTATION_DATA):
+            return self._documents_held(data_type, proofs)
+        return self._files_held(manifest)
+
+    def _documents_held(
+        self, data_type: DataType, proofs: dict[str, tuple[str, Placement]]
+    ) -> Holdings:
+        wanted = Session if data_type is DataType.SESSION_DATA else Presentation
+        found = Holdings()
+        for path in sorted(self._tree(".xml")):
+            key, placement = proofs.get(str(path), ("", None))
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                found.damaged.append(Damage(key, str(path), f"cannot be read: {error.strerror}"))
+                continue
+            if placement is not None and not _same(data, placement):
+                found.damaged.append(Damage(key, str(path), _changed(len(data), placement)))
+            try:
+                items = list(iter_documents(data))
+            except IctrayError as error:
+                found.damaged.append(Damage(key, str(path), f"no longer parses: {error}"))
+                continue
+            for item in items:
+                if isinstance(item, wanted):
+                    found.held.append(Held(item.lsid, str(path), item.start_time))
+        return found
+
+    def _files_held(self, manifest: Manifest) -> Holdings:
+        found = Holdings()
+        for key, placement in manifest.items():
+            location = placement.location if isinstance(placement, Placement) else placement
+            path = Path(location)
+            if not location or not path.is_file():
+                continue
+            if isinstance(placement, Placement):
+                size, digest = atomic.file_digest(path)
+                if (size, digest) != (placement.size, placement.sha256):
+                    reason = (
+                        f"changed since it was written ({size} bytes now, {placement.size} then)"
+                    )
+                    found.damaged.append(Damage(key, location, reason))
+                    continue
+            found.held.append(Held(key, location))
+        return found
+
+    def _tree(self, suffix: str) -> Iterator[Path]:
+        """Every file with ``suffix`` under the Destination Directory, not the staged ones."""
+        if not self.directory.is_dir():
+            return
+        for folder, _, names in os.walk(self.directory):
+            for name in names:
+                if name.endswith(suffix) and not name.startswith(atomic.TEMP_PREFIX):
+                    yield Path(folder, name)
 
     def _choose(self, folder: Path, name: filenames.FileName, taken: set[Path]) -> Path | None:
         """The name a new file gets now, by the conflict handling; None when it is skipped.
@@ -576,6 +653,17 @@ _WHAT = {
     DataType.PRESENTATION_RECORDINGS: "the recording of presentation {lsid}",
     DataType.SITE_BACKUPS: "the site backup",
 }
+
+
+def _same(data: bytes, placement: Placement) -> bool:
+    return len(data) == placement.size and hashlib.sha256(data).hexdigest() == placement.sha256
+
+
+def _changed(size: int, placement: Placement) -> str:
+    """What a file whose bytes no longer match its placement's proof says about itself."""
+    if size != placement.size:
+        return f"changed since it was written ({size} bytes now, {placement.size} then)"
+    return "changed since it was written (same size, other content)"
 
 
 def _describe(meta: FileMeta) -> str:

@@ -19,7 +19,7 @@ from playhouse.migrate import SqliteMigrator
 
 from ictray import __version__
 from ictray.errors import IctrayError
-from ictray.settings.migrations import to_pair_ledger
+from ictray.settings.migrations import site_retention_days, to_pair_ledger
 
 
 class _ImmediateProxy(peewee.DatabaseProxy):
@@ -33,12 +33,12 @@ class _ImmediateProxy(peewee.DatabaseProxy):
 database_proxy = _ImmediateProxy()
 
 #: The schema this program writes. Bump it and add a step to ``MIGRATIONS`` together.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
 Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
-MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger}
+MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger, 3: site_retention_days}
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -75,3 +75,10 @@ def to_pair_ledger(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -
     )
     database.execute_sql('DROP TABLE "transfer_item"')
     database.execute_sql('DROP TABLE "sync_state"')
+
+
+def site_retention_days(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -> None:
+    """Schema 3: each site says how many days its appliance keeps sessions and recordings."""
+    database.execute_sql(
+        'ALTER TABLE "site" ADD COLUMN "retention_days" INTEGER NOT NULL DEFAULT 90'
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -39,12 +40,14 @@ class StoredSecret(BaseModel):
 class Site(BaseModel):
     """A BeyondTrust Remote Support site to copy from."""
 
+    id = peewee.AutoField()
     name = peewee.CharField(unique=True)
     host = peewee.CharField()  # name[:port], no scheme, no path
     client_id = peewee.CharField()
     ca_bundle = peewee.TextField(null=True)  # a PEM file for a private CA
     has_backup_password = peewee.BooleanField(default=False)
     enabled = peewee.BooleanField(default=True)
+    retention_days = peewee.IntegerField(default=90)  # how long the appliance keeps sessions
     created_at = peewee.DateTimeField(default=utcnow)
 
     @property
@@ -59,6 +62,7 @@ class Site(BaseModel):
 class Destination(BaseModel):
     """A configured instance of a destination plugin with that plugin's own options."""
 
+    id = peewee.AutoField()
     name = peewee.CharField(unique=True)
     plugin = peewee.CharField()
     options_json = peewee.TextField(default="{}")
@@ -88,6 +92,7 @@ class Destination(BaseModel):
 class Schedule(BaseModel):
     """When a set of transfers runs: every N minutes (1 minute to 7 days), whole days at a time."""
 
+    id = peewee.AutoField()
     name = peewee.CharField(unique=True)
     every_minutes = peewee.IntegerField()
     at_time = peewee.CharField(null=True)  # "HH:MM" local time, only for whole-day periods
@@ -100,9 +105,14 @@ class Schedule(BaseModel):
 class Transfer(BaseModel):
     """One row of a schedule: copy these data types from a site to a destination."""
 
+    id = peewee.AutoField()
     schedule = peewee.ForeignKeyField(Schedule, backref="transfers", on_delete="CASCADE")
     site = peewee.ForeignKeyField(Site, backref="transfers", on_delete="RESTRICT")
     destination = peewee.ForeignKeyField(Destination, backref="transfers", on_delete="RESTRICT")
+    if TYPE_CHECKING:  # what peewee adds for the foreign keys
+        schedule_id: int
+        site_id: int
+        destination_id: int
     data_types_text = peewee.TextField()  # comma-separated DataType values
     start_from = peewee.DateTimeField(null=True)  # first run copies from here; None: all kept
 
@@ -119,6 +129,7 @@ class Transfer(BaseModel):
 class AppSettings(BaseModel):
     """Application Settings: one row."""
 
+    id = peewee.AutoField()
     scheduler_enabled = peewee.BooleanField(default=True)
     log_folder = peewee.TextField(null=True)  # None: the per-user log folder
     log_removal_days = peewee.IntegerField(null=True)  # None: keep logs forever
@@ -127,6 +138,7 @@ class AppSettings(BaseModel):
 class NotifySettings(BaseModel):
     """Notification Settings: e-mail through SMTP whenever an error is logged. One row."""
 
+    id = peewee.AutoField()
     enabled = peewee.BooleanField(default=False)
     smtp_host = peewee.CharField(default="")
     smtp_port = peewee.IntegerField(default=25)
@@ -150,6 +162,7 @@ class Watermark(BaseModel):
     schedule that copies that site to that destination moves the same watermark.
     """
 
+    id = peewee.AutoField()
     site = peewee.ForeignKeyField(Site, backref="watermarks", on_delete="CASCADE")
     destination = peewee.ForeignKeyField(Destination, backref="watermarks", on_delete="CASCADE")
     data_type = peewee.CharField()
@@ -174,8 +187,12 @@ class LedgerItem(BaseModel):
     ``lsid/instance`` for command shell and Show My Screen recordings.
     """
 
+    id = peewee.AutoField()
     site = peewee.ForeignKeyField(Site, backref="ledger", on_delete="CASCADE")
     destination = peewee.ForeignKeyField(Destination, backref="ledger", on_delete="CASCADE")
+    if TYPE_CHECKING:  # what peewee adds for the foreign keys
+        site_id: int
+        destination_id: int
     data_type = peewee.CharField()
     key = peewee.CharField()
     state = peewee.CharField()
@@ -202,6 +219,7 @@ class LedgerItem(BaseModel):
 class RunRecord(BaseModel):
     """One run of one schedule (or of a single transfer started by hand), with its outcome."""
 
+    id = peewee.AutoField()
     schedule = peewee.ForeignKeyField(Schedule, null=True, backref="runs", on_delete="SET NULL")
     transfer = peewee.ForeignKeyField(Transfer, null=True, backref="runs", on_delete="SET NULL")
     started_at = peewee.DateTimeField(default=utcnow)

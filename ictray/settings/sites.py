@@ -98,6 +98,7 @@ def add_site(
     backup_password: str | None = None,
     ca_bundle: str | None = None,
     enabled: bool = True,
+    retention_days: str | int | None = None,
 ) -> tuple[Site, list[str]]:
     """Validate and save a new site; return it with notices for the user (host normalised...)."""
     name = validation.check_name("name", name)
@@ -107,12 +108,14 @@ def add_site(
     secret = check_secret("client secret", client_secret)
     password = check_secret("backup password", backup_password) if backup_password else None
     bundle = check_ca_bundle(ca_bundle)
+    retention = validation.check_retention_days(retention_days)
     with settings.database.atomic():
         site = Site.create(
             name=name,
             host=checked.host,
             client_id=client_id,
             ca_bundle=bundle,
+            retention_days=retention,
             has_backup_password=password is not None,
             enabled=enabled,
         )
@@ -133,10 +136,13 @@ def edit_site(
     backup_password: str | None = KEEP,
     ca_bundle: str | None = KEEP,
     enabled: bool = KEEP,
+    retention_days: str | int | None = KEEP,
 ) -> tuple[Site, list[str]]:
     """Change what is given; ``None`` clears the backup password or the CA bundle."""
     site = get_site(name)
     notices: list[str] = []
+    if retention_days is not KEEP:
+        site.retention_days = validation.check_retention_days(retention_days)
     if new_name is not KEEP:
         site.name = validation.check_name("name", new_name)
         _check_unique(site.name, site)
@@ -210,6 +216,7 @@ def describe_site(settings: Settings, site: Site) -> dict[str, object]:
         "client_secret": MASK,
         "backup_password": MASK if site.has_backup_password else None,
         "ca_bundle": site.ca_bundle,
+        "retention_days": site.retention_days,
         "enabled": site.enabled,
         "secrets_stored": settings.secrets.description,
     }

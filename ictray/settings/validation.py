@@ -211,6 +211,24 @@ def check_days(text: str | int | None, field: str) -> int | None:
     return int(value)
 
 
+#: How long an appliance keeps sessions and recordings unless its site says otherwise.
+DEFAULT_RETENTION_DAYS = 90
+
+
+def check_retention_days(text: str | int | None, field: str = "retention days") -> int:
+    """How many days the appliance keeps sessions: 1 to 3650 (empty: the default, 90)."""
+    value = "" if text is None else str(text).strip()
+    if value == "":
+        return DEFAULT_RETENTION_DAYS
+    if not value.isdigit() or not 1 <= int(value) <= 3650:
+        raise ValidationError(
+            field,
+            f"{value!r} is not a number of days the appliance keeps sessions (1 to 3650; "
+            f"{DEFAULT_RETENTION_DAYS} is what an appliance keeps at most by default)",
+        )
+    return int(value)
+
+
 def parse_local_time(text: str, field: str) -> int:
     """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` (this computer's local time) → UNIX seconds."""
     value = (text or "").strip()

@@ -76,7 +76,6 @@ class TransferOptions:
     chunk: int = DAY  # window piece after which watermarks move
     batch_size: int = 200  # sessions written to the destination in one transaction
     concurrency: int = 4  # recordings downloaded at a time
-    keep_days: int = 90  # how long the appliance keeps sessions and recordings
     open_give_up: int = 7 * DAY  # a session open this long closed abnormally: store it as is
 
 
@@ -91,6 +90,7 @@ class TransferJob:
     start_from: int | None = None  # appliance UNIX time; None: all the appliance keeps
     backup_password: str | None = field(default=None, repr=False)
     schedule_name: str | None = None
+    keep_days: int = 90  # how long the appliance keeps sessions and recordings (the site's)
 
 
 class Stopped(Exception):
@@ -227,7 +227,7 @@ class TransferRun:
             return watermark
         if self.job.start_from is not None:
             return self.job.start_from
-        return self.now - self.options.keep_days * DAY
+        return self.now - self.job.keep_days * DAY
 
     def _walk_window(self, family: Family, types: tuple[DataType, ...]) -> None:
         starts = {t: self._start_of(t) for t in types}
@@ -259,7 +259,7 @@ class TransferRun:
             begin = end
         # Finished items are remembered as long as the appliance could still list their
         # session, whatever window a later run asks for; then they are forgotten.
-        horizon = self.now - (self.options.keep_days + 1) * DAY
+        horizon = self.now - (self.job.keep_days + 1) * DAY
         for data_type in types:
             self.ledger.forget_final_before(data_type, horizon)
 
@@ -288,7 +288,7 @@ class TransferRun:
                 for item in group:
                     found.add(item.key if isinstance(item, Refusal) else item.lsid)
                     self._handle(family, item, open_items.get(_key_of(item), []), writer, known)
-        cutoff = self.now - self.options.keep_days * DAY
+        cutoff = self.now - self.job.keep_days * DAY
         for lsid in set(open_items) - found:
             start = starts[lsid]
             if start is not None and start < cutoff:
@@ -519,7 +519,7 @@ class TransferRun:
             )
             return
         except IctrayError as error:
-            too_old = start is not None and start < self.now - self.options.keep_days * DAY
+            too_old = start is not None and start < self.now - self.job.keep_days * DAY
             state = GONE if too_old else PENDING
             self.ledger.record(
                 data_type, [(key, state, start)], detail=str(error), count_attempt=True

@@ -56,6 +56,7 @@ def prepare(
         start_from=start_from,
         backup_password=credentials.backup_password,
         schedule_name=schedule_name,
+        keep_days=transfer.site.retention_days,
     )
     client = ApplianceClient.for_site(credentials, **(client_options or {}))
     return PreparedTransfer(

@@ -22,6 +22,7 @@ import peewee
 from peewee import EXCLUDED, fn
 
 from ictray.datatypes import DataType
+from ictray.destinations.base import Placement
 from ictray.settings.models import LedgerItem, Watermark, utcnow
 
 
@@ -364,3 +365,20 @@ class Ledger:
             )
             .execute()
         )
+
+    def manifest(self, data_type: DataType) -> dict[str, Placement | str]:
+        """What is recorded as stored: key → its placement, or its location alone where the
+        destination gave no proof (a row in a database, a file kept by Skip)."""
+        found: dict[str, Placement | str] = {}
+        rows = self._in_state(data_type, STORED).select(
+            LedgerItem.key, LedgerItem.location, LedgerItem.size, LedgerItem.sha256
+        )
+        for row in rows.tuples():
+            key, location, size, sha256 = row
+            proven = location and size is not None and sha256 is not None
+            found[key] = Placement(location, size, sha256) if proven else location
+        return found
+
+    def known(self, data_type: DataType) -> dict[str, LedgerItem]:
+        """Every item recorded for ``data_type``, by key."""
+        return {row.key: row for row in LedgerItem.select().where(self._mine(data_type))}

@@ -16,7 +16,7 @@ from ictray.datatypes import DataType
 from ictray.scheduler.runner import run_schedule
 from ictray.settings import db as settings_db
 from ictray.settings import destinations, open_settings, schedules, sites
-from ictray.settings.models import LedgerItem, Transfer, Watermark
+from ictray.settings.models import LedgerItem, Site, Transfer, Watermark
 from ictray.transfer.engine import TransferOptions
 from ictray.transfer.result import COMPLETED
 
@@ -160,6 +160,7 @@ def _schema_1_file(path: Path, simulator) -> None:
     with database.atomic():
         database.execute_sql('DROP TABLE "ledger_item"')
         database.execute_sql('DROP TABLE "watermark"')
+        database.execute_sql('ALTER TABLE "site" DROP COLUMN "retention_days"')  # schema 3
         for statement in _SCHEMA_1_TABLES:
             database.execute_sql(statement)
         items = [
@@ -218,3 +219,4 @@ def test_a_schema_1_file_is_merged_into_one_ledger_per_pair(simulator, tmp_path:
         }
         tables = set(settings.database.get_tables())
         assert {"transfer_item", "sync_state"}.isdisjoint(tables)
+        assert [site.retention_days for site in Site.select()] == [90]

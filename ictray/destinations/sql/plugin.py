@@ -8,9 +8,11 @@ connection string picks the database (see ``connstr``), the tables are created o
 
 from __future__ import annotations
 
+import calendar
 import getpass
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from ictray.appliance.model import Session
@@ -19,6 +21,9 @@ from ictray.destinations.base import (
     BeforePublishBatch,
     Destination,
     DestinationError,
+    Held,
+    Holdings,
+    Manifest,
     OptionSpec,
 )
 from ictray.destinations.sql.connstr import (
@@ -228,11 +233,53 @@ class SqlDestination(Destination):
         except BatchError as error:
             self.close()  # the next batch starts on a fresh connection
             raise SessionWriteError(
-                f"SQL destination {self.name!r} ({info.redacted()}): "
-                f"{_scrub(str(error), info)}", error.lsid
+                f"SQL destination {self.name!r} ({info.redacted()}): {_scrub(str(error), info)}",
+                error.lsid,
             ) from None
         where = info.redacted()
         return [f"{where} session.id={ids[session.lsid]}" for session in sessions]
+
+    def holdings(
+        self, site_host: str, data_type: DataType, manifest: Manifest, since: int | None = None
+    ) -> Holdings | None:
+        """The sessions of ``site_host`` in the session table (from ``since`` on), read with
+        plain SQL."""
+        if data_type is not DataType.SESSION_DATA:
+            return None
+        info = self.connection_info
+        dialect = dialect_for(info)
+        connection = self._connect(info, dialect)
+        table, lsid, host, start = (
+            dialect.quote(name) for name in ("session", "lsid", "host_name", "start_time")
+        )
+        try:
+            cursor = connection.cursor()
+            query = (
+                f"SELECT {dialect.quote('id')}, {lsid}, {start} FROM {table} "
+                f"WHERE {host} = {dialect.placeholder}"
+            )
+            parameters: tuple[object, ...] = (site_host,)
+            if since is not None:
+                query += f" AND {start} >= {dialect.time_placeholder}"
+                parameters += (dialect.time_value(since),)
+            cursor.execute(query, parameters)
+            rows = cursor.fetchall()
+            cursor.close()
+        except dialect.driver_error() as error:
+            raise DestinationError(
+                f"SQL destination {self.name!r} ({info.redacted()}) cannot read the session "
+                f"table: {_scrub(driver_message(error), info)}"
+            ) from None
+        finally:
+            _close_quietly(connection)
+        where = info.redacted()
+        return Holdings(
+            per_site=True,
+            held=[
+                Held(str(key), f"{where} session.id={row_id}", _unix_time(when))
+                for row_id, key, when in rows
+            ]
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -275,8 +322,10 @@ class SqlDestination(Destination):
         cursor = connection.cursor()
         try:
             dialect.begin(cursor)
-            cursor.execute(statements.insert("session"),
-                           tuple(values.get(column) for column in TABLES["session"]))
+            cursor.execute(
+                statements.insert("session"),
+                tuple(values.get(column) for column in TABLES["session"]),
+            )
             cursor.execute(statements.select_session_ids(1), (host, lsid))
             session_id = cursor.fetchall()[0][0]
             cursor.execute(statements.update_external_key(), ("ictray write test", session_id))
@@ -305,6 +354,17 @@ class SqlDestination(Destination):
 def _scrub(text: str, info: ConnectionInfo) -> str:
     """Mask the password should a driver ever echo it in a message."""
     return text.replace(info.password, "***") if info.password else text
+
+
+def _unix_time(value: object) -> int | None:
+    """A time column's value as UNIX seconds (UTC): a datetime, or SQLite's text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return calendar.timegm(value.utctimetuple())
+    return None
 
 
 def _close_quietly(connection: Connection) -> None:
