@@ -26,6 +26,7 @@ from ictray.cli import (
     settings_cmd,
     simulate_cmd,
     site_cmd,
+    status_cmd,
     verify_cmd,
 )
 from ictray.errors import IctrayError
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     schedule_cmd,
     settings_cmd,
     run_cmd,
+    status_cmd,
     verify_cmd,
     service_cmd,
     log_cmd,

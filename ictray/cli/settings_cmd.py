@@ -32,6 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="delete logs older than N days (empty or 'never': keep them)",
     )
     app.add_argument(
+        "--warn-after-hours",
+        metavar="N",
+        help="data at risk: warn when a site has not been copied for N hours (default 24)",
+    )
+    app.add_argument(
+        "--warn-margin-days",
+        metavar="N",
+        help="data at risk: warn when something waiting to be copied is within N days of the "
+        "day the appliance deletes it (default 7)",
+    )
+    app.add_argument(
         "--autostart",
         choices=("on", "off"),
         help="start the desktop app when you log in (Start with Windows; XDG autostart on Linux)",
@@ -66,6 +77,10 @@ def run_app(args: argparse.Namespace) -> int:
         changes["log_folder"] = args.log_folder
     if args.log_removal_days is not None:
         changes["log_removal_days"] = args.log_removal_days
+    if args.warn_after_hours is not None:
+        changes["warn_after_hours"] = args.warn_after_hours
+    if args.warn_margin_days is not None:
+        changes["warn_margin_days"] = args.warn_margin_days
     with open_from_args(args, create=bool(changes) or args.autostart is not None) as settings:
         if changes:
             preferences.set_app(settings, **changes)  # type: ignore[arg-type]

@@ -12,7 +12,21 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from ictray.settings.models import RunRecord, Schedule, utcnow
+from ictray.datatypes import DataType
+from ictray.scheduler.lock import SchedulerLock
+from ictray.scheduler.watch import Risk, find_risks
+from ictray.settings import Settings
+from ictray.settings.db import rows
+from ictray.settings.models import (
+    Destination,
+    LedgerItem,
+    RunRecord,
+    Schedule,
+    Site,
+    Transfer,
+    Watermark,
+    utcnow,
+)
 from ictray.transfer.result import COMPLETED, FAILED, INTERRUPTED, UNREACHABLE
 
 #: the outcome of a run that has not ended yet (the run history's default)
@@ -114,3 +128,140 @@ def upcoming(next_run: datetime, now: datetime | None = None) -> datetime:
     if next_run > now:
         return next_run
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+# -- the whole picture (``ictray status`` and the main window's status area) --------------------
+
+
+@dataclass(frozen=True)
+class SchedulerState:
+    """Who runs the schedules of this settings file, if anyone."""
+
+    state: str  # RUNNING, PAUSED or NOT_RUNNING
+    holder: str  # the program and its process, "" when none
+    text: str  # one line for people
+
+
+SCHEDULER_RUNNING = "running"
+SCHEDULER_PAUSED = "paused"
+SCHEDULER_NOT_RUNNING = "not running"
+
+
+def scheduler_state(settings: Settings) -> SchedulerState:
+    """Running in which program, paused, or not running anywhere (from the scheduler's lock)."""
+    holder = SchedulerLock(settings.path).holder()
+    paused = not settings.app().scheduler_enabled
+    if holder is None:
+        return SchedulerState(
+            SCHEDULER_NOT_RUNNING,
+            "",
+            "not running anywhere: schedules run only when started by hand, until the desktop "
+            "app or the scheduler service is started",
+        )
+    who = f"{holder.name} (process {holder.pid})"
+    if paused:
+        return SchedulerState(
+            SCHEDULER_PAUSED, who, f"paused in {who}: no schedule runs until it is resumed"
+        )
+    return SchedulerState(SCHEDULER_RUNNING, who, f"running in {who}")
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    name: str
+    enabled: bool
+    every_minutes: int
+    at_time: str | None
+    last: LastRun | None
+    next_run: datetime | None  # naive UTC; None when it will not run on its own
+
+
+@dataclass(frozen=True)
+class PairState:
+    """How far one site has been copied to one destination, and what is still waiting."""
+
+    site: str
+    destination: str
+    data_types: tuple[DataType, ...]
+    copied_until: int | None  # appliance time up to which everything is stored (the lowest)
+    copied_at: datetime | None  # naive UTC: when that was last moved on
+    open_sessions: int  # sessions and presentations in progress, stored once they close
+    waiting: dict[DataType, int]  # recordings not fetched yet and writes cut short, per type
+
+
+@dataclass(frozen=True)
+class Overview:
+    scheduler: SchedulerState
+    schedules: list[ScheduleState]
+    pairs: list[PairState]
+    risks: list[Risk]
+
+
+def overview(settings: Settings, now: datetime | None = None) -> Overview:
+    """Everything ``ictray status`` and the main window show, in a handful of queries."""
+    now = now or utcnow()
+    scheduler = scheduler_state(settings)
+    runs = last_runs()
+    schedules = [
+        ScheduleState(
+            schedule.name,
+            schedule.enabled,
+            schedule.every_minutes,
+            schedule.at_time,
+            runs.get(schedule.name),
+            upcoming(schedule.next_run, now)
+            if schedule.enabled
+            and schedule.next_run is not None
+            and scheduler.state == SCHEDULER_RUNNING
+            else None,
+        )
+        for schedule in Schedule.select().order_by(Schedule.name)
+    ]
+    return Overview(scheduler, schedules, _pair_states(), find_risks(now))
+
+
+def _pair_states() -> list[PairState]:
+    types: dict[tuple[int, int], set[DataType]] = {}
+    names: dict[tuple[int, int], tuple[str, str]] = {}
+    for transfer in (
+        Transfer.select(Transfer, Site, Destination).join(Site).switch(Transfer).join(Destination)
+    ):
+        key = (transfer.site_id, transfer.destination_id)
+        types.setdefault(key, set()).update(transfer.data_types)
+        names[key] = (transfer.site.name, transfer.destination.name)
+    marks: dict[tuple[int, int], list[Watermark]] = {}
+    for mark in Watermark.select().where(Watermark.watermark.is_null(False)):
+        marks.setdefault((mark.site_id, mark.destination_id), []).append(mark)
+    counts: dict[tuple[int, int], dict[str, int]] = {}
+    waiting_rows = (
+        LedgerItem.select(
+            LedgerItem.site,
+            LedgerItem.destination,
+            LedgerItem.data_type,
+            LedgerItem.state,
+            peewee.fn.COUNT(LedgerItem.id),
+        )
+        .where(LedgerItem.state.in_(("open", "pending", "writing")))
+        .group_by(LedgerItem.site, LedgerItem.destination, LedgerItem.data_type, LedgerItem.state)
+    )
+    for site_id, destination_id, data_type, state, count in rows(waiting_rows):
+        bucket = counts.setdefault((site_id, destination_id), {})
+        if state != "open":
+            bucket[data_type] = bucket.get(data_type, 0) + count
+        elif not DataType(data_type).is_recording:  # open recordings: their session is open
+            bucket["open"] = bucket.get("open", 0) + count
+    states = []
+    for key, data_types in types.items():
+        pair_marks = [m for m in marks.get(key, []) if m.data_type != DataType.SITE_BACKUPS.value]
+        bucket = counts.get(key, {})
+        states.append(
+            PairState(
+                *names[key],
+                tuple(t for t in DataType if t in data_types),
+                min((m.watermark for m in pair_marks if m.watermark is not None), default=None),
+                min((m.updated_at for m in pair_marks), default=None),
+                bucket.get("open", 0),
+                {DataType(name): count for name, count in bucket.items() if name != "open"},
+            )
+        )
+    return sorted(states, key=lambda state: (state.site, state.destination))

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ictray.scheduler.lock import SchedulerLock
 from ictray.scheduler.runner import ScheduleRun, run_schedule
+from ictray.scheduler.watch import RiskWatch
 from ictray.settings import Settings
 from ictray.settings.models import Schedule, utcnow
 from ictray.settings.schedules import get_schedule
@@ -76,6 +77,7 @@ class Scheduler:
         self._running: dict[str, threading.Thread] = {}
         self._guard = threading.Lock()
         self.last_runs: dict[str, ScheduleRun] = {}
+        self.watch = RiskWatch(settings)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -122,6 +124,10 @@ class Scheduler:
                     self.tick(utcnow())
             except Exception:
                 log.exception("the scheduler could not check its schedules")
+            try:
+                self.watch.check()  # paused or not: a paused scheduler puts data at risk too
+            except Exception:
+                log.exception("the scheduler could not check for data at risk")
             self._wake.wait(self._until_next_tick())
             self._wake.clear()
 

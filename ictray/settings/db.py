@@ -13,13 +13,14 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import peewee
 from playhouse.migrate import SqliteMigrator
 
 from ictray import __version__
 from ictray.errors import IctrayError
-from ictray.settings.migrations import site_retention_days, to_pair_ledger
+from ictray.settings.migrations import data_at_risk, to_pair_ledger
 
 
 class _ImmediateProxy(peewee.DatabaseProxy):
@@ -38,7 +39,7 @@ SCHEMA_VERSION = 3
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
 Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
-MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger, 3: site_retention_days}
+MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger, 3: data_at_risk}
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -53,6 +54,11 @@ class BaseModel(peewee.Model):
     class Meta:
         database = database_proxy
         legacy_table_names = False
+
+
+def rows(query: peewee.Query) -> list[tuple[Any, ...]]:
+    """The rows of a query as plain tuples (peewee's stubs type them as model instances)."""
+    return [tuple(row) for row in query.tuples()]
 
 
 def check_is_sqlite(path: Path) -> None:

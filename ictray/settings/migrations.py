@@ -77,8 +77,13 @@ def to_pair_ledger(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -
     database.execute_sql('DROP TABLE "sync_state"')
 
 
-def site_retention_days(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -> None:
-    """Schema 3: each site says how many days its appliance keeps sessions and recordings."""
-    database.execute_sql(
-        'ALTER TABLE "site" ADD COLUMN "retention_days" INTEGER NOT NULL DEFAULT 90'
-    )
+def data_at_risk(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -> None:
+    """Schema 3: each site says how many days its appliance keeps sessions and recordings, and
+    the application settings when to warn that data is at risk (and when it last mailed so)."""
+    for statement in (
+        'ALTER TABLE "site" ADD COLUMN "retention_days" INTEGER NOT NULL DEFAULT 90',
+        'ALTER TABLE "app_settings" ADD COLUMN "warn_after_hours" INTEGER NOT NULL DEFAULT 24',
+        'ALTER TABLE "app_settings" ADD COLUMN "warn_margin_days" INTEGER NOT NULL DEFAULT 7',
+        'ALTER TABLE "app_settings" ADD COLUMN "risk_mailed_at" DATETIME',
+    ):
+        database.execute_sql(statement)

@@ -133,6 +133,11 @@ class AppSettings(BaseModel):
     scheduler_enabled = peewee.BooleanField(default=True)
     log_folder = peewee.TextField(null=True)  # None: the per-user log folder
     log_removal_days = peewee.IntegerField(null=True)  # None: keep logs forever
+    # Data at risk: warn when a site has not been copied for this long, or when something
+    # waiting comes this close to the day its appliance deletes it.
+    warn_after_hours = peewee.IntegerField(default=24)
+    warn_margin_days = peewee.IntegerField(default=7)
+    risk_mailed_at = peewee.DateTimeField(null=True)  # the last data-at-risk mail
 
 
 class NotifySettings(BaseModel):
@@ -165,6 +170,9 @@ class Watermark(BaseModel):
     id = peewee.AutoField()
     site = peewee.ForeignKeyField(Site, backref="watermarks", on_delete="CASCADE")
     destination = peewee.ForeignKeyField(Destination, backref="watermarks", on_delete="CASCADE")
+    if TYPE_CHECKING:  # what peewee adds for the foreign keys
+        site_id: int
+        destination_id: int
     data_type = peewee.CharField()
     watermark = peewee.BigIntegerField(null=True)  # UNIX seconds, appliance clock
     updated_at = peewee.DateTimeField(default=utcnow)

@@ -31,6 +31,8 @@ def set_app(
     scheduler_enabled: bool = KEEP,
     log_folder: str | None = KEEP,
     log_removal_days: str | int | None = KEEP,
+    warn_after_hours: str | int = KEEP,
+    warn_margin_days: str | int = KEEP,
 ) -> None:
     app = settings.app()
     if scheduler_enabled is not KEEP:
@@ -45,6 +47,12 @@ def set_app(
             app.log_folder = None
     if log_removal_days is not KEEP:
         app.log_removal_days = validation.check_days(log_removal_days, "log removal days")
+    if warn_after_hours is not KEEP:
+        app.warn_after_hours = validation.check_count(
+            warn_after_hours, "warn after hours", 1, 24 * 90
+        )
+    if warn_margin_days is not KEEP:
+        app.warn_margin_days = validation.check_count(warn_margin_days, "warn margin days", 0, 89)
     app.save()
 
 
@@ -63,6 +71,8 @@ def describe_app(settings: Settings) -> dict[str, Any]:
         "scheduler_enabled": app.scheduler_enabled,
         "log_folder": str(log_folder(settings)),
         "log_removal_days": app.log_removal_days,
+        "warn_after_hours": app.warn_after_hours,
+        "warn_margin_days": app.warn_margin_days,
         "settings_file": str(settings.path),
         "autostart": platform.autostart_enabled(),
         "autostart_entry": platform.autostart_location(),

@@ -211,6 +211,14 @@ def check_days(text: str | int | None, field: str) -> int | None:
     return int(value)
 
 
+def check_count(text: str | int, field: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``."""
+    value = str(text).strip()
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ValidationError(field, f"{value!r} is not a whole number from {low} to {high}")
+    return int(value)
+
+
 #: How long an appliance keeps sessions and recordings unless its site says otherwise.
 DEFAULT_RETENTION_DAYS = 90
 
