@@ -193,8 +193,14 @@ class SqlDestination(Destination):
             _close_quietly(connection)
             raise
         self._connection = connection
-        self._writer = SessionWriter(connection, dialect, self.store_system_information)
+        self._writer = SessionWriter(connection, dialect, self.store_system_information,
+                                     reconnect=lambda: self._reconnect(info, dialect))
         return self._writer
+
+    def _reconnect(self, info: ConnectionInfo, dialect: Dialect) -> Connection:
+        """A new connection for the writer, after the server closed the last one."""
+        self._connection = dialect.connect(info)
+        return self._connection
 
     def close(self) -> None:
         if self._connection is not None:
