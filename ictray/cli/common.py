@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,8 @@ def open_from_args(args: argparse.Namespace, *, create: bool = False) -> Setting
             note(f"secrets will be kept {settings.secrets.description}")
     if settings.migrated_from is not None:
         note(f"updated the settings file from schema {settings.migrated_from} (a copy was kept)")
+    for notice in settings.notices:
+        note(notice)
     return settings
 
 
@@ -123,6 +126,8 @@ def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | 
     setup_logging(
         preferences.log_folder(settings), removal_days=app.log_removal_days, console=console
     )
+    for notice in settings.notices:
+        logging.getLogger("ictray.settings").warning("%s", notice)
     if not settings.notify().enabled:
         return None
     mailer = ErrorMailer(preferences.smtp_config(settings))

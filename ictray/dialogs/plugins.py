@@ -22,7 +22,7 @@ from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD, tooltip
 from ictray.dialogs.worker import run_in_background
 from ictray.errors import IctrayError, ValidationError
 from ictray.settings import destinations
-from ictray.settings.destinations import get_destination
+from ictray.settings.destinations import get_destination, secret_label
 
 NAME_TOOLTIP = (
     "Destination Name: the name to give this plugin instance, used for display and logging "
@@ -135,8 +135,9 @@ class PluginDialog(EditorWindow):
                     secret=spec.secret,
                     button=button,
                 )
-            if spec.key in secret_keys:
-                self.form.hint(SECRET_KEPT if spec.secret else "password " + SECRET_KEPT)
+            kept = [secret_label(k) for k in secret_keys if k.partition("?")[0] == spec.key]
+            if kept:
+                self.form.hint(SECRET_KEPT if spec.secret else f"{', '.join(kept)} {SECRET_KEPT}")
 
     def open_helper(self, key: str) -> None:
         def composed(text: str | None) -> None:

@@ -15,13 +15,8 @@ from typing import ClassVar
 from ictray.appliance.model import Session
 from ictray.datatypes import DataType
 from ictray.destinations.base import Destination, DestinationError, OptionSpec
-from ictray.destinations.sql.connstr import (
-    SQLITE,
-    ConnectionInfo,
-    join_password,
-    parse_connection_string,
-    split_password,
-)
+from ictray.destinations.sql import connstr
+from ictray.destinations.sql.connstr import SQLITE, ConnectionInfo, parse_connection_string
 from ictray.destinations.sql.dialects import Connection, Dialect, dialect_for
 from ictray.destinations.sql.schema import SCHEMA_VERSION, SchemaError, ensure_schema
 from ictray.destinations.sql.statements import Statements
@@ -30,6 +25,8 @@ from ictray.destinations.sql.writer import BatchError, SessionWriter, driver_mes
 from ictray.errors import ValidationError
 
 CONNECTION_STRING = "connection_string"
+#: secrets of the connection string besides the password are kept as ``connection_string?NAME``
+SECRET_OPTION = CONNECTION_STRING + "?"
 STORE_SYSTEM_INFORMATION = "store_system_information"
 
 _TRUE = ("true", "yes", "1", "on")
@@ -116,25 +113,33 @@ class SqlDestination(Destination):
 
     @classmethod
     def split_secrets(cls, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """The connection string without its password stays public; the password is secret."""
+        """The connection string without its secrets stays public; each secret is kept apart:
+        the password as ``connection_string`` (as ever), others (``sslpassword``...) as
+        ``connection_string?<name>``."""
         public, hidden = super().split_secrets(options)
         text = public.get(CONNECTION_STRING)
         if text:
             try:
-                without, password = split_password(text)
+                without, parts = connstr.split_secrets(text)
             except ValueError as error:
                 raise ValidationError(CONNECTION_STRING, str(error)) from None
-            if password:
+            if parts:
                 public[CONNECTION_STRING] = without
-                hidden[CONNECTION_STRING] = password
+                for name, value in parts.items():
+                    key = CONNECTION_STRING if name == connstr.PASSWORD else SECRET_OPTION + name
+                    hidden[key] = value
         return public, hidden
 
     @classmethod
     def join_secrets(cls, public: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
         joined = dict(public)
-        password = secrets.get(CONNECTION_STRING)
-        if password and joined.get(CONNECTION_STRING):
-            joined[CONNECTION_STRING] = join_password(joined[CONNECTION_STRING], password)
+        parts = {
+            connstr.PASSWORD if key == CONNECTION_STRING else key[len(SECRET_OPTION):]: value
+            for key, value in secrets.items()
+            if value and (key == CONNECTION_STRING or key.startswith(SECRET_OPTION))
+        }
+        if parts and joined.get(CONNECTION_STRING):
+            joined[CONNECTION_STRING] = connstr.join_secrets(joined[CONNECTION_STRING], parts)
         return joined
 
     @property
@@ -292,8 +297,10 @@ class SqlDestination(Destination):
 
 
 def _scrub(text: str, info: ConnectionInfo) -> str:
-    """Mask the password should a driver ever echo it in a message."""
-    return text.replace(info.password, "***") if info.password else text
+    """Mask the password and other secrets should a driver ever echo them in a message."""
+    for secret in sorted(info.secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _close_quietly(connection: Connection) -> None:
