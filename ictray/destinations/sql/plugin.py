@@ -23,6 +23,7 @@ from ictray.destinations.sql.statements import Statements
 from ictray.destinations.sql.tables import TABLES
 from ictray.destinations.sql.writer import BatchError, SessionWriter, driver_message
 from ictray.errors import ValidationError
+from ictray.logs import mask_values
 
 CONNECTION_STRING = "connection_string"
 #: secrets of the connection string besides the password are kept as ``connection_string?NAME``
@@ -298,9 +299,7 @@ class SqlDestination(Destination):
 
 def _scrub(text: str, info: ConnectionInfo) -> str:
     """Mask the password and other secrets should a driver ever echo them in a message."""
-    for secret in sorted(info.secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    return mask_values(text, info.secrets, "***")
 
 
 def _close_quietly(connection: Connection) -> None:
