@@ -42,12 +42,19 @@ class Inbox:
         return "250 OK"
 
 
-def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (
-        auth_data.login.decode(),
-        auth_data.password.decode(),
-    ) == (USER, PASSWORD)
-    return AuthResult(success=ok, handled=False)
+def _authenticator(logins: list[str]) -> Callable[..., AuthResult]:
+    """Accepts ``USER``/``PASSWORD`` and notes every login tried, as ``mechanism user``."""
+
+    def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            logins.append(f"{mechanism} {auth_data.login.decode()}")
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        ) == (USER, PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
 
 
 @dataclass
@@ -58,6 +65,8 @@ class SmtpServer:
     client_context: ssl.SSLContext
     user: str = USER
     password: str = PASSWORD
+    #: every login tried on this server ("PLAIN ic-mailer"), successful or not
+    logins: list[str] = field(default_factory=list)
 
 
 def _free_smtp_port() -> int:
@@ -83,9 +92,10 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         certificate.configure_cert(server_context)
         inbox = Inbox()
+        logins: list[str] = []
         kwargs: dict = {"auth_require_tls": security == "starttls", "auth_required": login}
         if login:
-            kwargs["authenticator"] = _authenticate
+            kwargs["authenticator"] = _authenticator(logins)
         if security == "starttls":
             kwargs["tls_context"] = server_context
             kwargs["require_starttls"] = True
@@ -99,7 +109,7 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
         )
         controller.start()
         started.append(controller)
-        return SmtpServer("127.0.0.1", controller.port, inbox, client_context)
+        return SmtpServer("127.0.0.1", controller.port, inbox, client_context, logins=logins)
 
     yield start
     for controller in started:

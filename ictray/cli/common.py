@@ -13,7 +13,7 @@ from typing import Any
 
 from ictray.errors import ValidationError
 from ictray.logs import add_handler, setup_logging
-from ictray.notify import ErrorMailer
+from ictray.notify import ErrorMailer, unencrypted_login_refusal
 from ictray.settings import Settings, open_settings, preferences, resolve_settings_path
 
 
@@ -130,6 +130,12 @@ def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | 
         logging.getLogger("ictray.settings").warning("%s", notice)
     if not settings.notify().enabled:
         return None
-    mailer = ErrorMailer(preferences.smtp_config(settings))
+    config = preferences.smtp_config(settings)
+    refusal = unencrypted_login_refusal(config)
+    if refusal is not None:  # settings from before the login had to be allowed
+        logging.getLogger("ictray.notify").warning(
+            "errors will not be mailed: %s", refusal, extra={"no_mail": True}
+        )
+    mailer = ErrorMailer(config)
     add_handler(mailer)
     return mailer

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import peewee
 from playhouse.migrate import SqliteMigrator
+from playhouse.migrate import migrate as apply_operations
 
 from ictray import __version__
 from ictray.errors import IctrayError
@@ -32,12 +33,27 @@ class _ImmediateProxy(peewee.DatabaseProxy):
 database_proxy = _ImmediateProxy()
 
 #: The schema this program writes. Bump it and add a step to ``MIGRATIONS`` together.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
 Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def add_notify_allow_unencrypted_auth(
+    migrator: SqliteMigrator, database: peewee.SqliteDatabase
+) -> None:
+    """Notification Settings remember whether logging in to the SMTP server over an unencrypted
+    connection was explicitly allowed. Off in files from before: such a login is refused until
+    the user chooses encryption or allows it."""
+    apply_operations(
+        migrator.add_column(
+            "notify_settings", "allow_unencrypted_auth", peewee.BooleanField(default=False)
+        )
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {2: add_notify_allow_unencrypted_auth}
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -130,6 +130,8 @@ class NotifySettings(BaseModel):
     smtp_host = peewee.CharField(default="")
     smtp_port = peewee.IntegerField(default=25)
     security = peewee.CharField(default="none")  # none | starttls | ssl
+    #: log in (send the password) even over an unencrypted connection: only when asked for
+    allow_unencrypted_auth = peewee.BooleanField(default=False)
     username = peewee.CharField(default="")
     has_password = peewee.BooleanField(default=False)
     sender = peewee.CharField(default="")

@@ -86,8 +86,10 @@ def set_notify(
     password: str | None = KEEP,
     sender: str = KEEP,
     recipients: list[str] = KEEP,
+    allow_unencrypted_auth: bool = KEEP,
 ) -> None:
-    """Change notification settings; an enabled configuration must be complete."""
+    """Change notification settings; an enabled configuration must be complete, and a login
+    over an unencrypted connection must be allowed explicitly."""
     notify = settings.notify()
     if security is not KEEP:
         mode = (security or "").strip().lower()
@@ -110,6 +112,15 @@ def set_notify(
         notify.recipients_text = ", ".join(validation.check_email(r, "to") for r in recipients)
     if enabled is not KEEP:
         notify.enabled = bool(enabled)
+    if allow_unencrypted_auth is not KEEP:
+        notify.allow_unencrypted_auth = bool(allow_unencrypted_auth)
+    if notify.username and notify.security == "none" and not notify.allow_unencrypted_auth:
+        raise ValidationError(
+            "security",
+            "a login (user and password) over security none would send the password "
+            "unencrypted, readable by anyone on the network; choose starttls or ssl, or allow "
+            "it knowingly with --allow-unencrypted-auth (Allow login without encryption)",
+        )
     secret = None if password in (KEEP, None) else check_secret("smtp password", password)
     if notify.enabled:
         for field, value in (
@@ -141,6 +152,7 @@ def describe_notify(settings: Settings) -> dict[str, Any]:
         "smtp_host": notify.smtp_host,
         "smtp_port": notify.smtp_port,
         "security": notify.security,
+        "allow_unencrypted_auth": notify.allow_unencrypted_auth,
         "username": notify.username,
         "password": MASK if notify.has_password else None,
         "from": notify.sender,
@@ -168,4 +180,5 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         recipients=tuple(notify.recipients),
         username=notify.username,
         password=password,
+        allow_unencrypted_auth=notify.allow_unencrypted_auth,
     )

@@ -14,7 +14,7 @@ from playhouse.migrate import SqliteMigrator, migrate
 
 from ictray.settings import SettingsFileError, open_settings
 from ictray.settings import db as settings_db
-from ictray.settings.models import Site
+from ictray.settings.models import NotifySettings, Site
 
 
 def test_a_new_file_is_created_with_this_schema(settings_path: Path) -> None:
@@ -72,8 +72,9 @@ def test_a_file_from_a_newer_program_is_refused(settings_path: Path) -> None:
 
 def _old_file(path: Path) -> peewee.SqliteDatabase:
     """A file at schema 1 whose site table lacks a column that a 'version 2' adds."""
-    with open_settings(path, create=True, credential_store=None):
+    with open_settings(path, create=True, credential_store=None) as settings:
         Site.create(name="main", host="support.example.com", client_id="cid")
+        settings_db.write_meta(settings.database, "schema_version", "1")
     return settings_db.connect(path)
 
 
@@ -131,3 +132,22 @@ def test_the_file_is_owner_only_when_it_holds_secrets(settings_path: Path) -> No
 def test_a_folder_is_not_a_settings_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsFileError, match="is a folder"):
         open_settings(tmp_path, create=True)
+
+
+def test_schema_2_adds_the_choice_to_log_in_unencrypted_off(settings_path: Path) -> None:
+    """The step of schema 2 on a file without the column: the row is kept, the login over an
+    unencrypted connection is not allowed until the user says so."""
+    with open_settings(settings_path, create=True, credential_store=None) as settings:
+        NotifySettings.update(smtp_host="mail.example.com", username="ic").execute()
+        settings.database.execute_sql(
+            "ALTER TABLE notify_settings DROP COLUMN allow_unencrypted_auth"
+        )
+        settings_db.write_meta(settings.database, "schema_version", "1")
+    database = settings_db.connect(settings_path)
+    steps = {2: settings_db.add_notify_allow_unencrypted_auth}
+    assert settings_db.migrate(database, settings_path, 1, steps, target=2) is not None
+    row = database.execute_sql(
+        "SELECT smtp_host, username, allow_unencrypted_auth FROM notify_settings"
+    ).fetchall()
+    assert row == [("mail.example.com", "ic", 0)]
+    database.close()
