@@ -1,4 +1,9 @@
-"""Shared fixtures: a simulated appliance over real HTTPS, and an SMTP server, on loopback.
+"""Shared fixtures: a home of each test's own, a simulated appliance over real HTTPS, and an
+SMTP server, on loopback.
+
+``private_home`` (automatic) points ``HOME``, the XDG folders and Windows' ``APPDATA`` and
+``LOCALAPPDATA`` at a new folder for every test, and drops ``ICTRAY_SETTINGS``: no test reads
+or writes the settings, logs or autostart entries of the person running the tests.
 
 ``simulator`` starts one per test on a free port. Its site can be shaped with a marker::
 
@@ -31,6 +36,27 @@ from ictray.simulator.generate import SimulatedSite
 from ictray.simulator.server import SimulatorServer
 
 USER, PASSWORD = "ic-mailer", "mail-pass-77"
+
+#: the folders of a home that programs write to, relative to it, by environment variable
+HOME_FOLDERS = {
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "LOCALAPPDATA": "AppData/Local",
+    "APPDATA": "AppData/Roaming",
+}
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of the test's own (see the module's docstring); returned for checks."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable, relative in HOME_FOLDERS.items():
+        monkeypatch.setenv(variable, str(home / relative))
+    monkeypatch.delenv("ICTRAY_SETTINGS", raising=False)
+    return home
 
 
 @dataclass

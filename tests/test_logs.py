@@ -107,3 +107,15 @@ def test_a_short_secret_is_masked_where_it_stands_alone_never_inside_words(
     assert "dsn host=db password=******** user=ic; token x********y" in text
     assert "client secret: give it with --client-secret-env VAR" in text
     assert "a-long-database-password-9" not in text
+
+
+def test_each_test_runs_in_a_home_of_its_own(private_home: Path) -> None:
+    """The automatic fixture of tests/conftest.py: the per-user settings file and log folder
+    of a test are in its own home, never the real one."""
+    from ictray.settings.paths import default_log_folder, default_settings_path
+
+    assert Path.home() == private_home
+    assert default_settings_path().is_relative_to(private_home)
+    assert default_log_folder().is_relative_to(private_home)
+    assert default_log_folder(default_settings_path()) == default_log_folder()
+    assert default_log_folder(private_home / "trial.db") == private_home / "trial-logs"

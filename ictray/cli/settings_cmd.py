@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     app.add_argument(
         "--log-folder",
         metavar="DIR",
-        help="folder for the IC and Service logs (empty: the default per-user folder)",
+        help="folder for the IC and Service logs (empty: the one that goes with the settings "
+        "file: the per-user log folder for the default file, NAME-logs beside any other)",
     )
     app.add_argument(
         "--log-removal-days",

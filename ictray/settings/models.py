@@ -119,7 +119,7 @@ class AppSettings(BaseModel):
     """Application Settings: one row."""
 
     scheduler_enabled = peewee.BooleanField(default=True)
-    log_folder = peewee.TextField(null=True)  # None: the per-user log folder
+    log_folder = peewee.TextField(null=True)  # None: the folder that goes with the file
     log_removal_days = peewee.IntegerField(null=True)  # None: keep logs forever
 
 

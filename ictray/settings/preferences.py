@@ -19,9 +19,10 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
 def log_folder(settings: Settings) -> Path:
-    """The folder holding the IC log and the Service log."""
+    """The folder holding the IC log and the Service log of this settings file: the one set in
+    Application Settings, else the one that goes with the file (see ``default_log_folder``)."""
     configured = settings.app().log_folder
-    return Path(configured) if configured else default_log_folder()
+    return Path(configured) if configured else default_log_folder(settings.path)
 
 
 def set_app(
