@@ -5,7 +5,7 @@ configured folder. Day files are used instead of ``TimedRotatingFileHandler`` be
 the service and the command line may write the same log at once, and renaming a file another
 process holds open fails on Windows; appending to a dated file never renames anything. Files
 older than the configured number of days are removed. Known secrets and credential-looking text
-are masked in every record before it is written anywhere.
+are masked in every record before it is written anywhere (see ``SecretMasker``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -33,36 +33,84 @@ SERVICE_LOGGERS = ("ictray.scheduler", "ictray.transfer")
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(context)s%(message)s"
 
 _FILE_PATTERN = re.compile(r"^(ic|service)-(\d{4}-\d{2}-\d{2})\.log$")
+
+#: A secret this long is masked wherever it appears, inside other text too: a string of 12
+#: characters or more is found in a message only because it was copied there, so masking it
+#: gives nothing away. A shorter one could be part of an ordinary word ("e" of a one-letter
+#: secret is in "refused"): masked there, it would mangle every message and its letters would
+#: show in the pattern of masks. It is masked where it stands alone, and wherever it is the
+#: value of a known field (below).
+SUBSTRING_MIN = 12
+
+_SECRET_NAMES = r"(?:access_token|refresh_token|client_secret|\w*password|passwd|pwd|secret)"
+_VALUE = r"(?:\"[^\"]*\"|'[^']*'|[^\s;&\"',]+)"
 _CREDENTIAL_PATTERNS = [
     re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)\S+"),
-    re.compile(
-        r"(?i)(\b(?:access_token|client_secret|password|pwd|secret)\b\s*[=:]\s*\"?)[^\s;&\"',]+"
-    ),
+    # key=value: query strings, form bodies, connection strings (Password="a;b" quoted whole)
+    re.compile(rf"(?i)(\b{_SECRET_NAMES}\s*=\s*){_VALUE}"),
+    # "key": "value" in JSON and Python reprs (not "client secret: ..." in prose)
+    re.compile(rf"(?i)([\"']{_SECRET_NAMES}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*')"),
+    # the password of a URL: scheme://user:password@host
     re.compile(r"(?i)(://[^/\s:@]+:)[^@\s/]+(@)"),
 ]
 
 
+def _secret_pattern(secret: str) -> str:
+    """The regular expression that finds ``secret`` as ``SecretMasker`` masks it."""
+    text = re.escape(secret)
+    if len(secret) >= SUBSTRING_MIN:
+        return text
+    before = r"(?<!\w)" if re.match(r"\w", secret[0]) else ""
+    after = r"(?!\w)" if re.match(r"\w", secret[-1]) else ""
+    return before + text + after
+
+
+def mask_values(text: str, secrets: Iterable[str], mask: str = MASK) -> str:
+    """``text`` with these secrets masked by the rules of ``SecretMasker`` (for messages that
+    do not pass through a log: a driver's error shown to the user)."""
+    ordered = sorted((secret for secret in secrets if secret), key=len, reverse=True)
+    if not ordered:
+        return text
+    return re.sub("|".join(map(_secret_pattern, ordered)), lambda _: mask, text)
+
+
 class SecretMasker(logging.Filter):
-    """Replaces registered secret values and credential-looking text in log records."""
+    """Replaces registered secret values and credential-looking text in log records.
+
+    Every secret becomes the same ``MASK``, whatever its length. A long secret is masked
+    wherever it appears; a short one only where it stands alone (see ``SUBSTRING_MIN``).
+    Values of known fields (``password=``, ``"client_secret": "..."``, the password of a URL,
+    an ``Authorization`` header) are masked whatever they are.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def register(self, secret: str | None) -> None:
-        """Never let this value reach a log (short values would mask too much, so 4+ chars)."""
-        if secret and len(secret) >= 4:
+        """Never let this value reach a log."""
+        if secret and secret.strip():
             with self._lock:
-                self._secrets.add(secret)
+                if secret not in self._secrets:
+                    self._secrets.add(secret)
+                    self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                # Longest first: where one secret holds another, the whole of it is masked.
+                ordered = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(_secret_pattern, ordered)))
+            return self._pattern
 
     def mask(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            text = text.replace(secret, MASK)
-        for pattern in _CREDENTIAL_PATTERNS:
-            text = pattern.sub(
+        pattern = self._compiled()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        for credential in _CREDENTIAL_PATTERNS:
+            text = credential.sub(
                 lambda m: m.group(1) + MASK + (m.group(2) if m.lastindex == 2 else ""), text
             )
         return text
@@ -214,16 +262,24 @@ def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | 
     The commands, the service and the desktop app all start their logging here.
     """
     # imported here: the settings and the mailer import this module (the secret masker)
-    from ictray.notify import ErrorMailer
+    from ictray.notify import ErrorMailer, unencrypted_login_refusal
     from ictray.settings import preferences
 
     app = settings.app()
     setup_logging(
         preferences.log_folder(settings), removal_days=app.log_removal_days, console=console
     )
+    for notice in settings.notices:
+        logging.getLogger("ictray.settings").warning("%s", notice)
     if not settings.notify().enabled:
         return None
-    mailer = ErrorMailer(preferences.smtp_config(settings))
+    config = preferences.smtp_config(settings)
+    refusal = unencrypted_login_refusal(config)
+    if refusal is not None:  # settings from before the login had to be allowed
+        logging.getLogger("ictray.notify").warning(
+            "errors will not be mailed: %s", refusal, extra={"no_mail": True}
+        )
+    mailer = ErrorMailer(config)
     add_handler(mailer)
     return mailer
 

@@ -42,6 +42,21 @@ class SmtpConfig:
     username: str = ""
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
+    #: log in even where the connection is not encrypted (security "none"): only when asked
+    allow_unencrypted_auth: bool = False
+
+
+def unencrypted_login_refusal(config: SmtpConfig) -> str | None:
+    """Why these settings may not log in, when they would send the password in clear."""
+    if not config.username or config.security != "none" or config.allow_unencrypted_auth:
+        return None
+    return (
+        f"SMTP server {config.host}:{config.port}: the login for {config.username!r} would go "
+        "over an unencrypted connection (security none), where anyone on the network can read "
+        "the password; choose security starttls or ssl, or allow it knowingly "
+        "(--allow-unencrypted-auth, or Allow login without encryption in Notification "
+        "Settings)"
+    )
 
 
 def send_mail(
@@ -57,6 +72,9 @@ def send_mail(
     message.set_content(body)
     context = ssl_context or ssl.create_default_context()
     where = f"SMTP server {config.host}:{config.port}"
+    refusal = unencrypted_login_refusal(config)
+    if refusal is not None:
+        raise NotificationError(refusal)
     try:
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(

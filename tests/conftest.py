@@ -1,4 +1,9 @@
-"""Shared fixtures: a simulated appliance over real HTTPS, and an SMTP server, on loopback.
+"""Shared fixtures: a home of each test's own, a simulated appliance over real HTTPS, and an
+SMTP server, on loopback.
+
+``private_home`` (automatic) points ``HOME``, the XDG folders and Windows' ``APPDATA`` and
+``LOCALAPPDATA`` at a new folder for every test, and drops ``ICTRAY_SETTINGS``: no test reads
+or writes the settings, logs or autostart entries of the person running the tests.
 
 ``simulator`` starts one per test on a free port. Its site can be shaped with a marker::
 
@@ -38,6 +43,27 @@ from ictray.simulator.server import SimulatorServer
 
 USER, PASSWORD = "ic-mailer", "mail-pass-77"
 
+#: the folders of a home that programs write to, relative to it, by environment variable
+HOME_FOLDERS = {
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "LOCALAPPDATA": "AppData/Local",
+    "APPDATA": "AppData/Roaming",
+}
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of the test's own (see the module's docstring); returned for checks."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable, relative in HOME_FOLDERS.items():
+        monkeypatch.setenv(variable, str(home / relative))
+    monkeypatch.delenv("ICTRAY_SETTINGS", raising=False)
+    return home
+
 
 @dataclass
 class Inbox:
@@ -48,12 +74,19 @@ class Inbox:
         return "250 OK"
 
 
-def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (
-        auth_data.login.decode(),
-        auth_data.password.decode(),
-    ) == (USER, PASSWORD)
-    return AuthResult(success=ok, handled=False)
+def _authenticator(logins: list[str]) -> Callable[..., AuthResult]:
+    """Accepts ``USER``/``PASSWORD`` and notes every login tried, as ``mechanism user``."""
+
+    def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            logins.append(f"{mechanism} {auth_data.login.decode()}")
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        ) == (USER, PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
 
 
 @dataclass
@@ -64,6 +97,8 @@ class SmtpServer:
     client_context: ssl.SSLContext
     user: str = USER
     password: str = PASSWORD
+    #: every login tried on this server ("PLAIN ic-mailer"), successful or not
+    logins: list[str] = field(default_factory=list)
 
 
 def _free_smtp_port() -> int:
@@ -89,9 +124,10 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         certificate.configure_cert(server_context)
         inbox = Inbox()
+        logins: list[str] = []
         kwargs: dict = {"auth_require_tls": security == "starttls", "auth_required": login}
         if login:
-            kwargs["authenticator"] = _authenticate
+            kwargs["authenticator"] = _authenticator(logins)
         if security == "starttls":
             kwargs["tls_context"] = server_context
             kwargs["require_starttls"] = True
@@ -105,7 +141,7 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
         )
         controller.start()
         started.append(controller)
-        return SmtpServer("127.0.0.1", controller.port, inbox, client_context)
+        return SmtpServer("127.0.0.1", controller.port, inbox, client_context, logins=logins)
 
     yield start
     for controller in started:

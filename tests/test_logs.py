@@ -86,3 +86,36 @@ def test_follow_yields_new_lines(tmp_path: Path) -> None:
     thread.join(5)
     assert len(seen) == 1 and "after following" in seen[0]
     logging.getLogger(logs.LOGGER_NAME).handlers.clear()
+
+
+def test_a_short_secret_is_masked_where_it_stands_alone_never_inside_words(
+    tmp_path: Path,
+) -> None:
+    """A four-letter password used to be masked inside every word holding it, mangling the
+    messages and showing where its letters are; now only where it stands alone, or as the
+    value of a known field, and always as the same mask whatever its length."""
+    logger = logs.setup_logging(tmp_path)
+    logs.register_secret("roti")
+    logs.register_secret("a-long-database-password-9")
+    logger.error("Max retries exceeded: the protocol of rotisserie.example.com")
+    logger.error("the password roti was refused; login=ic password=roti")
+    logger.error("dsn host=db password=x user=ic; token xa-long-database-password-9y")
+    logger.error("client secret: give it with --client-secret-env VAR")
+    text = logs.latest_log(tmp_path, logs.IC_LOG).read_text()
+    assert "Max retries exceeded: the protocol of rotisserie.example.com" in text
+    assert "the password ******** was refused; login=ic password=********" in text
+    assert "dsn host=db password=******** user=ic; token x********y" in text
+    assert "client secret: give it with --client-secret-env VAR" in text
+    assert "a-long-database-password-9" not in text
+
+
+def test_each_test_runs_in_a_home_of_its_own(private_home: Path) -> None:
+    """The automatic fixture of tests/conftest.py: the per-user settings file and log folder
+    of a test are in its own home, never the real one."""
+    from ictray.settings.paths import default_log_folder, default_settings_path
+
+    assert Path.home() == private_home
+    assert default_settings_path().is_relative_to(private_home)
+    assert default_log_folder().is_relative_to(private_home)
+    assert default_log_folder(default_settings_path()) == default_log_folder()
+    assert default_log_folder(private_home / "trial.db") == private_home / "trial-logs"

@@ -40,7 +40,7 @@ READY_TIMEOUT = 60
 SETTLE_SECONDS = 3.0
 READY = "ready to idle"
 #: an address nothing answers on: the idle schedule is never due, so it is never asked
-UNUSED_SITE = SimulatorInfo("127.0.0.1:9", "ictray-bench", "never-sent", None)
+UNUSED_SITE = SimulatorInfo("127.0.0.1:9", "ictray-bench", "never-sent-to-any-appliance", None)
 
 
 @dataclass

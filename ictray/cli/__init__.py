@@ -30,6 +30,7 @@ from ictray.cli import (
     verify_cmd,
 )
 from ictray.errors import IctrayError
+from ictray.logs import masker
 
 COMMAND_MODULES = (
     init_cmd,
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except IctrayError as error:
-        print(f"ictray: error: {error}", file=sys.stderr)
+        print(f"ictray: error: {masker.mask(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("ictray: interrupted", file=sys.stderr)

@@ -27,6 +27,8 @@ def open_from_args(args: argparse.Namespace, *, create: bool = False) -> Setting
             note(f"secrets will be kept {settings.secrets.description}")
     if settings.migrated_from is not None:
         note(f"updated the settings file from schema {settings.migrated_from} (a copy was kept)")
+    for notice in settings.notices:
+        note(notice)
     return settings
 
 

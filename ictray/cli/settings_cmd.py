@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     app.add_argument(
         "--log-folder",
         metavar="DIR",
-        help="folder for the IC and Service logs (empty: the default per-user folder)",
+        help="folder for the IC and Service logs (empty: the one that goes with the settings "
+        "file: the per-user log folder for the default file, NAME-logs beside any other)",
     )
     app.add_argument(
         "--log-removal-days",
@@ -58,6 +59,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     notify.add_argument("--smtp-port", metavar="PORT")
     notify.add_argument("--security", choices=preferences.SECURITY_MODES)
     notify.add_argument("--user", metavar="NAME", help="SMTP login (empty: no login)")
+    risk = notify.add_mutually_exclusive_group()
+    risk.add_argument(
+        "--allow-unencrypted-auth",
+        dest="allow_unencrypted_auth",
+        action="store_true",
+        default=None,
+        help="log in even with --security none, sending the password unencrypted (readable by "
+        "anyone on the network); refused otherwise",
+    )
+    risk.add_argument(
+        "--refuse-unencrypted-auth",
+        dest="allow_unencrypted_auth",
+        action="store_false",
+        help="never log in over an unencrypted connection (the default)",
+    )
     add_secret_arguments(notify, "password", "SMTP password")
     notify.add_argument("--clear-password", action="store_true")
     notify.add_argument("--from", dest="sender", metavar="ADDRESS")
@@ -100,6 +116,7 @@ def run_notify(args: argparse.Namespace) -> int:
         ("security", "security"),
         ("username", "user"),
         ("sender", "sender"),
+        ("allow_unencrypted_auth", "allow_unencrypted_auth"),
     ):
         if getattr(args, attr) is not None:
             changes[key] = getattr(args, attr)

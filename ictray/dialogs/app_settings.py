@@ -62,8 +62,9 @@ class AppSettingsDialog(Window):
         self.form.entry(
             "log folder",
             "Log Folder",
-            "The folder holding the IC log and the Service log. Leave empty for the default "
-            "per-user log folder.",
+            "The folder holding the IC log and the Service log. Leave empty for the folder that "
+            "goes with the settings file: the per-user log folder for the default settings "
+            "file, NAME-logs beside any other.",
             value=str(described["log_folder"]),
             button=("Browse…", self.browse_log_folder),
             width=PATH_WIDTH,

@@ -69,6 +69,14 @@ class NotifySettingsDialog(Window):
             list(SECURITY_LABELS.values()),
             value=SECURITY_LABELS.get(current.security, current.security),
         )
+        form.check(
+            "allow unencrypted auth",
+            "",
+            "Only for a mail server on a network you trust: with security none the user name "
+            "and password travel unencrypted, readable by anyone who can watch the network.",
+            value=current.allow_unencrypted_auth,
+            text="Allow login without encryption (sends the password readable)",
+        )
         form.entry(
             "username",
             "Username",
@@ -120,6 +128,7 @@ class NotifySettingsDialog(Window):
             "password": password,
             "sender": values["from"],
             "recipients": [part for part in values["to"].split(",") if part.strip()],
+            "allow_unencrypted_auth": self.form.flag("allow unencrypted auth"),
         }
 
     def store(self) -> None:

@@ -28,7 +28,7 @@ from ictray.dialogs.worker import run_in_background
 from ictray.errors import ValidationError
 from ictray.operations import destination_test
 from ictray.settings import destinations
-from ictray.settings.destinations import get_destination
+from ictray.settings.destinations import get_destination, secret_label
 
 NAME_TOOLTIP = (
     "Destination Name: the name to give this plugin instance, used for display and logging "
@@ -158,9 +158,11 @@ class PluginDialog(EditorWindow):
         for spec in self.plugin.options:
             value = options.get(spec.key, "" if editing else spec.default)
             self.shown[spec.key] = value
-            self._field(plugin or "", spec, value, spec.key in secret_keys)
+            kept = [secret_label(k) for k in secret_keys if k.partition("?")[0] == spec.key]
+            self._field(plugin or "", spec, value, kept)
 
-    def _field(self, plugin: str, spec: OptionSpec, value: str, stored_secret: bool) -> None:
+    def _field(self, plugin: str, spec: OptionSpec, value: str, kept: list[str]) -> None:
+        """One option's control; ``kept`` names its secrets already in the credential store."""
         if is_flag(spec):
             checked = (value or spec.default or FALSE) == TRUE
             self.form.check(spec.key, spec.label, spec.tooltip, value=checked, text="Yes")
@@ -185,8 +187,8 @@ class PluginDialog(EditorWindow):
                 secret=True,
             )
             entry.bind("<FocusOut>", lambda event, key=spec.key: self._move_password(key))
-        if stored_secret:
-            self.form.hint(SECRET_KEPT if spec.secret else "password " + SECRET_KEPT)
+        if kept:
+            self.form.hint(SECRET_KEPT if spec.secret else f"{', '.join(kept)} {SECRET_KEPT}")
 
     def _move_password(self, key: str) -> None:
         """A password typed into the connection string moves to the hidden Password field."""

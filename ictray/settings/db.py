@@ -20,7 +20,11 @@ from playhouse.migrate import SqliteMigrator
 
 from ictray import __version__
 from ictray.errors import IctrayError
-from ictray.settings.migrations import data_at_risk, to_pair_ledger
+from ictray.settings.migrations import (
+    add_notify_allow_unencrypted_auth,
+    data_at_risk,
+    to_pair_ledger,
+)
 
 
 class _ImmediateProxy(peewee.DatabaseProxy):
@@ -34,12 +38,16 @@ class _ImmediateProxy(peewee.DatabaseProxy):
 database_proxy = _ImmediateProxy()
 
 #: The schema this program writes. Bump it and add a step to ``MIGRATIONS`` together.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
 Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
-MIGRATIONS: dict[int, Migration] = {2: to_pair_ledger, 3: data_at_risk}
+MIGRATIONS: dict[int, Migration] = {
+    2: to_pair_ledger,
+    3: data_at_risk,
+    4: add_notify_allow_unencrypted_auth,
+}
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -1,7 +1,9 @@
 """Adding, changing, listing and removing destinations (plugin instances).
 
 The plugin that owns the options validates them; this module only stores them, keeping secret
-parts (a password in a connection string) in the credential store.
+parts (a password in a connection string) in the credential store. A secret kept apart is named
+by its option (``connection_string``: the password inside it), or by ``option?part`` for another
+secret inside the same option (``connection_string?sslpassword``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import peewee
 
 from ictray.destinations.base import Destination as Plugin
 from ictray.destinations.base import load_plugin
-from ictray.errors import NotFoundError, ValidationError
+from ictray.errors import IctrayError, NotFoundError, ValidationError
+from ictray.logs import register_secret
 from ictray.settings import validation
 from ictray.settings.models import Destination
 from ictray.settings.sites import KEEP, MASK
@@ -101,6 +104,7 @@ def destination_options(settings: Settings, dest: Destination) -> dict[str, str]
                 f"destination {dest.name!r} has lost its stored secret for {key}; "
                 "set the option again with `ictray dest edit`",
             )
+        register_secret(value)
         secrets[key] = value
     return load_plugin(dest.plugin).join_secrets(dest.options, secrets)
 
@@ -158,12 +162,26 @@ def open_destination(settings: Settings, dest: Destination) -> Plugin:
     return load_plugin(dest.plugin)(dest.name, destination_options(settings, dest))
 
 
+def secret_label(key: str) -> str:
+    """How a secret kept apart is named to a person: ``password``, ``sslpassword``..."""
+    _, question, part = key.partition("?")
+    return part if question else "password"
+
+
 def describe_destination(settings: Settings, dest: Destination) -> dict[str, Any]:
+    """What listings show: the options, with every secret masked (also one still inline)."""
     plugin_class = load_plugin(dest.plugin)
-    options: dict[str, Any] = dict(dest.options)
-    for key in dest.secret_keys:
-        spec = plugin_class.option_spec(key)
-        options[key] = MASK if spec.secret else f"{options.get(key, '')} (password {MASK})"
+    public, inline = plugin_class.split_secrets(dest.options)
+    options: dict[str, Any] = dict(public)
+    hidden = sorted(set(dest.secret_keys) | set(inline), key=lambda k: ("?" in k, k))
+    for option in dict.fromkeys(key.partition("?")[0] for key in hidden):
+        spec = plugin_class.option_spec(option)
+        if spec.secret:
+            options[option] = MASK
+            continue
+        labels = [secret_label(key) for key in hidden if key.partition("?")[0] == option]
+        masked = ", ".join(f"{label} {MASK}" for label in labels)
+        options[option] = f"{options.get(option, '')} ({masked})"
     return {
         "name": dest.name,
         "plugin": dest.plugin,
@@ -171,6 +189,43 @@ def describe_destination(settings: Settings, dest: Destination) -> dict[str, Any
         "options": options,
         "secrets_stored": settings.secrets.description if dest.secret_keys else None,
     }
+
+
+def move_inline_secrets(settings: Settings) -> list[str]:
+    """Move secrets an older ictray kept in a destination's options into the secret store.
+
+    Before every password-like part of a connection string was kept apart, a PostgreSQL
+    ``sslpassword`` (for one) stayed in the settings file in clear. Called when a settings file
+    is opened; returns a notice for the user per destination fixed (or that could not be).
+    """
+    notices = []
+    for dest in Destination.select():
+        try:
+            plugin_class = load_plugin(dest.plugin)
+            public, inline = plugin_class.split_secrets(dest.options)
+        except IctrayError:
+            continue  # a plugin not installed here, or options it cannot read: left as they are
+        if not inline:
+            continue
+        labels = ", ".join(secret_label(key) for key in sorted(inline))
+        try:
+            with settings.database.atomic():
+                for key, value in inline.items():
+                    settings.secrets.set(dest.secret_ref(key), value)
+                dest.options = public
+                dest.secret_keys = sorted(set(dest.secret_keys) | set(inline))
+                dest.save()
+        except IctrayError as error:
+            notices.append(
+                f"destination {dest.name!r} keeps its {labels} in the settings file in clear and "
+                f"it could not be moved: {error}; it is masked wherever it is shown"
+            )
+            continue
+        notices.append(
+            f"destination {dest.name!r}: its {labels} was kept in the settings file in clear; "
+            f"it is now stored {settings.secrets.description}"
+        )
+    return notices
 
 
 def list_destinations() -> list[Destination]:

@@ -87,3 +87,15 @@ def data_at_risk(_migrator: SqliteMigrator, database: peewee.SqliteDatabase) -> 
         'ALTER TABLE "app_settings" ADD COLUMN "risk_mailed_at" DATETIME',
     ):
         database.execute_sql(statement)
+
+
+def add_notify_allow_unencrypted_auth(
+    _migrator: SqliteMigrator, database: peewee.SqliteDatabase
+) -> None:
+    """Schema 4: Notification Settings remember whether logging in to the SMTP server over an
+    unencrypted connection was explicitly allowed. Off in files from before: such a login is
+    refused until the user chooses encryption or allows it."""
+    database.execute_sql(
+        'ALTER TABLE "notify_settings" ADD COLUMN "allow_unencrypted_auth" INTEGER NOT NULL '
+        "DEFAULT 0"
+    )

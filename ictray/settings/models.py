@@ -131,7 +131,7 @@ class AppSettings(BaseModel):
 
     id = peewee.AutoField()
     scheduler_enabled = peewee.BooleanField(default=True)
-    log_folder = peewee.TextField(null=True)  # None: the per-user log folder
+    log_folder = peewee.TextField(null=True)  # None: the folder that goes with the file
     log_removal_days = peewee.IntegerField(null=True)  # None: keep logs forever
     # Data at risk: warn when a site has not been copied for this long, or when something
     # waiting comes this close to the day its appliance deletes it.
@@ -148,6 +148,8 @@ class NotifySettings(BaseModel):
     smtp_host = peewee.CharField(default="")
     smtp_port = peewee.IntegerField(default=25)
     security = peewee.CharField(default="none")  # none | starttls | ssl
+    #: log in (send the password) even over an unencrypted connection: only when asked for
+    allow_unencrypted_auth = peewee.BooleanField(default=False)
     username = peewee.CharField(default="")
     has_password = peewee.BooleanField(default=False)
     sender = peewee.CharField(default="")

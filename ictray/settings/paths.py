@@ -26,6 +26,19 @@ def resolve_settings_path(explicit: str | os.PathLike[str] | None = None) -> Pat
     return default_settings_path()
 
 
-def default_log_folder() -> Path:
-    """Where the IC log and the Service log go unless Application Settings say otherwise."""
-    return platformdirs.user_log_path("ictray", appauthor=False)
+def default_log_folder(settings_path: Path | None = None) -> Path:
+    """Where the IC log and the Service log of a settings file go unless Application Settings
+    say otherwise.
+
+    Logs belong to the configuration they describe: the default settings file logs to the
+    per-user log folder (``%LOCALAPPDATA%\\ictray\\Logs``, ``~/.local/state/ictray/log``); any
+    other settings file to ``<its name without extension>-logs`` beside it, so a second
+    configuration (a test, a trial, another service) never mixes its runs into the first's.
+    """
+    user_folder = platformdirs.user_log_path("ictray", appauthor=False)
+    if settings_path is None:
+        return user_folder
+    path = Path(settings_path).expanduser().resolve()
+    if path == default_settings_path().resolve():
+        return user_folder
+    return path.parent / f"{path.stem}-logs"

@@ -20,9 +20,10 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
 def log_folder(settings: Settings) -> Path:
-    """The folder holding the IC log and the Service log."""
+    """The folder holding the IC log and the Service log of this settings file: the one set in
+    Application Settings, else the one that goes with the file (see ``default_log_folder``)."""
     configured = settings.app().log_folder
-    return Path(configured) if configured else default_log_folder()
+    return Path(configured) if configured else default_log_folder(settings.path)
 
 
 def set_app(
@@ -97,8 +98,10 @@ def set_notify(
     password: str | None = KEEP,
     sender: str = KEEP,
     recipients: list[str] = KEEP,
+    allow_unencrypted_auth: bool = KEEP,
 ) -> None:
-    """Change notification settings; an enabled configuration must be complete."""
+    """Change notification settings; an enabled configuration must be complete, and a login
+    over an unencrypted connection must be allowed explicitly."""
     notify = settings.notify()
     secret = _apply_notify(
         notify,
@@ -110,6 +113,7 @@ def set_notify(
         password=password,
         sender=sender,
         recipients=recipients,
+        allow_unencrypted_auth=allow_unencrypted_auth,
     )
     with settings.database.atomic():
         if password is not KEEP:
@@ -132,6 +136,7 @@ def _apply_notify(
     password: str | None,
     sender: str,
     recipients: list[str],
+    allow_unencrypted_auth: bool,
 ) -> str | None:
     """Check the changes and apply them to ``notify`` (not saved); the new password, if any."""
     if security is not KEEP:
@@ -155,6 +160,15 @@ def _apply_notify(
         notify.recipients_text = ", ".join(validation.check_email(r, "to") for r in recipients)
     if enabled is not KEEP:
         notify.enabled = bool(enabled)
+    if allow_unencrypted_auth is not KEEP:
+        notify.allow_unencrypted_auth = bool(allow_unencrypted_auth)
+    if notify.username and notify.security == "none" and not notify.allow_unencrypted_auth:
+        raise ValidationError(
+            "security",
+            "a login (user and password) over security none would send the password "
+            "unencrypted, readable by anyone on the network; choose starttls or ssl, or allow "
+            "it knowingly with --allow-unencrypted-auth (Allow login without encryption)",
+        )
     secret = None if password in (KEEP, None) else check_secret("smtp password", password)
     if notify.enabled:
         for field, value in (
@@ -177,6 +191,7 @@ def smtp_config_for(
     password: str | None = KEEP,
     sender: str,
     recipients: list[str],
+    allow_unencrypted_auth: bool = KEEP,
 ) -> SmtpConfig:
     """The mailer's configuration for these values, checked as ``set_notify`` checks them,
     without saving anything (*Send Test* before *Save*). ``KEEP`` uses the stored password."""
@@ -191,6 +206,7 @@ def smtp_config_for(
         password=password,
         sender=sender,
         recipients=recipients,
+        allow_unencrypted_auth=allow_unencrypted_auth,
     )
     for field, value, what in (
         ("smtp host", notify.smtp_host, "the SMTP server to send through"),
@@ -210,6 +226,7 @@ def smtp_config_for(
         recipients=tuple(notify.recipients),
         username=notify.username,
         password=secret,
+        allow_unencrypted_auth=notify.allow_unencrypted_auth,
     )
 
 
@@ -225,6 +242,7 @@ def describe_notify(settings: Settings) -> dict[str, Any]:
         "smtp_host": notify.smtp_host,
         "smtp_port": notify.smtp_port,
         "security": notify.security,
+        "allow_unencrypted_auth": notify.allow_unencrypted_auth,
         "username": notify.username,
         "password": MASK if notify.has_password else None,
         "from": notify.sender,
@@ -252,4 +270,5 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         recipients=tuple(notify.recipients),
         username=notify.username,
         password=password,
+        allow_unencrypted_auth=notify.allow_unencrypted_auth,
     )

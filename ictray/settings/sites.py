@@ -15,6 +15,9 @@ from ictray.settings.store import Settings
 
 MASK = "********"
 KEEP: Any = object()  # "leave this as it is" for edit functions
+#: The appliance issues client secrets of 44 characters; anything much shorter is a mistake
+#: (a secret cut short when copied), and a short secret could not be masked safely in logs.
+MIN_CLIENT_SECRET = 16
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,19 @@ def check_secret(field: str, value: str | None) -> str:
     return text
 
 
+def check_client_secret(value: str | None) -> str:
+    """The client secret of the site's API account: the whole of it, as the appliance gave it."""
+    text = check_secret("client secret", value)
+    if len(text) < MIN_CLIENT_SECRET:
+        raise ValidationError(
+            "client secret",
+            f"too short to be a client secret (fewer than {MIN_CLIENT_SECRET} characters; the "
+            "appliance issues them 44 characters long): copy the whole secret from the API "
+            "account in /login > Management > API Configuration, or generate a new one there",
+        )
+    return text
+
+
 def check_ca_bundle(text: str | None) -> str | None:
     """A PEM file of the private CA that signed the site's certificate, kept as an absolute path."""
     if not text:
@@ -105,7 +121,7 @@ def add_site(
     _check_unique(name)
     checked = validation.normalise_host(host)
     client_id = check_client_id(client_id)
-    secret = check_secret("client secret", client_secret)
+    secret = check_client_secret(client_secret)
     password = check_secret("backup password", backup_password) if backup_password else None
     bundle = check_ca_bundle(ca_bundle)
     retention = validation.check_retention_days(retention_days)
@@ -152,7 +168,7 @@ def edit_site(
         notices += [checked.notice] if checked.notice else []
     if client_id is not KEEP:
         site.client_id = check_client_id(client_id)
-    secret = None if client_secret is KEEP else check_secret("client secret", client_secret)
+    secret = None if client_secret is KEEP else check_client_secret(client_secret)
     password: str | None = None
     if backup_password is not KEEP and backup_password is not None:
         password = check_secret("backup password", backup_password)
@@ -202,6 +218,14 @@ def site_credentials(settings: Settings, site: Site) -> SiteCredentials:
             "client secret",
             f"site {site.name!r} has no client secret stored (it may have been "
             "removed from the credential store); set it again with `ictray site edit`",
+        )
+    if len(secret.strip()) < MIN_CLIENT_SECRET:  # stored by an ictray that did not check
+        raise ValidationError(
+            "client secret",
+            f"the client secret stored for site {site.name!r} is too short to be one (fewer "
+            f"than {MIN_CLIENT_SECRET} characters; the appliance issues them 44 characters "
+            "long); enter the whole secret again with `ictray site edit` or in Site "
+            "Configuration",
         )
     password = settings.secrets.get(site.backup_password_ref) if site.has_backup_password else None
     return SiteCredentials(site.name, site.host, site.client_id, secret, site.ca_bundle, password)

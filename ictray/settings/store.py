@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keyring.backend
@@ -23,6 +23,8 @@ class Settings:
     secrets: SecretStore
     created: bool = False
     migrated_from: int | None = None
+    #: what opening changed that the user should know (secrets moved out of the file...)
+    notices: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         self.database.close()
@@ -87,4 +89,14 @@ def open_settings(
     secrets = SecretStore(settings_id, backend)  # type: ignore[arg-type]
     if secrets.in_settings_file:
         db.restrict_to_owner(path)
-    return Settings(path, database, secrets, created=version is None, migrated_from=migrated_from)
+    settings = Settings(
+        path, database, secrets, created=version is None, migrated_from=migrated_from
+    )
+    from ictray.settings.destinations import move_inline_secrets  # it imports this module
+
+    try:
+        settings.notices.extend(move_inline_secrets(settings))
+    except BaseException:
+        database.close()
+        raise
+    return settings

@@ -15,7 +15,7 @@ CLI = Callable[..., Any]
 @pytest.fixture
 def with_site(cli: CLI) -> None:
     assert cli("site", "add", "main", "--host", "support.example.com", "--client-id", "id1",
-               "--client-secret-env", "S", env={"S": "v"}).code == 0
+               "--client-secret-env", "S", env={"S": "client-secret-value-0001"}).code == 0
 
 
 def test_dest_add_list_show_edit_remove(cli: CLI, tmp_path: Path) -> None:

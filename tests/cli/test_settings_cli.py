@@ -82,6 +82,7 @@ def test_notification_settings_and_send_test(cli: CLI, plain_smtp) -> None:
         "mailer",
         "--password-env",
         "SMTP_PW",
+        "--allow-unencrypted-auth",
         "--json",
         env={"SMTP_PW": "mail-pass-123"},
     )

@@ -103,7 +103,7 @@ def test_validation_errors_exit_2_with_one_line_naming_the_field(cli: CLI) -> No
         "x",
         "--client-secret-env",
         "S",
-        env={"S": "v"},
+        env={"S": "client-secret-value-0001"},
     )
     assert result.code == 2
     lines = result.err.strip().splitlines()
@@ -113,7 +113,7 @@ def test_validation_errors_exit_2_with_one_line_naming_the_field(cli: CLI) -> No
 
 
 def test_duplicate_names_and_unknown_sites(cli: CLI) -> None:
-    env = {"S": "v"}
+    env = {"S": "client-secret-value-0001"}
     assert (
         cli(
             "site",
@@ -147,7 +147,7 @@ def test_duplicate_names_and_unknown_sites(cli: CLI) -> None:
 
 
 def test_site_edit_and_remove(cli: CLI, tmp_path: Path) -> None:
-    env = {"S": "v1"}
+    env = {"S": "client-secret-value-0002"}
     cli(
         "site",
         "add",

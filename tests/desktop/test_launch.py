@@ -94,6 +94,8 @@ def test_ictray_without_a_command_starts_with_the_settings_file(
             app.kill()
             app.wait(10)
     assert app.returncode == 0, errors
-    log = "".join(path.read_text() for path in (tmp_path / "state").rglob("ic-*.log"))
+    # The logs of a settings file other than the default one are beside it.
+    log = "".join(path.read_text() for path in (tmp_path / "first").rglob("ic-*.log"))
+    assert not list((tmp_path / "state").rglob("*.log"))
     assert "desktop app started on the settings file" in log
     assert "desktop app quitting" in log

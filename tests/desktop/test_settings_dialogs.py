@@ -128,3 +128,38 @@ def test_start_with_the_session_from_application_settings(
     dialog.form.set("start with session", False)
     dialog.buttons["Save"].invoke()
     assert not entry.exists()
+
+
+def test_a_login_without_encryption_needs_the_box_that_names_the_risk(
+    make_app, settings, wired, smtp_server
+) -> None:
+    server = smtp_server(security="none", login=True)
+    app = make_app(tray=False)
+    dialog = open_dialog(app, NOTIFY_SETTINGS)
+    box = dialog.form.widgets["allow unencrypted auth"]
+    assert "without encryption" in str(box.cget("text"))
+    assert "password readable" in str(box.cget("text"))
+    fill(
+        dialog.form,
+        {
+            "smtp host": server.host,
+            "port": str(server.port),
+            "security": "none (plain SMTP)",
+            "username": server.user,
+            "smtp password": server.password,
+            "from": "ic@example.com",
+            "to": "ops@example.com",
+        },
+    )
+    dialog.buttons["Send Test"].invoke()
+    assert "password unencrypted" in dialog.form.error_text("security")
+    assert server.logins == [] and server.inbox.messages == []
+    box.invoke()
+    dialog.buttons["Send Test"].invoke()
+    wait_until(dialog, lambda: server.inbox.messages, 20, "the test mail")
+    assert server.logins == [f"PLAIN {server.user}"]
+    screenshot(dialog, "notification-settings-unencrypted-login")
+    dialog.buttons["Save"].invoke()
+    assert query(settings.path, "SELECT username, allow_unencrypted_auth FROM notify_settings") == [
+        (server.user, 1)
+    ]

@@ -123,3 +123,20 @@ def test_tab_moves_through_the_fields_in_order(make_app, wired) -> None:
     for current, following in itertools.pairwise(order):
         press(dialog.form.widgets[current], "<Tab>")
         assert dialog.focus_get() is dialog.form.widgets[following], current
+
+
+def test_a_client_secret_too_short_is_refused_in_the_dialog(make_app, settings) -> None:
+    app = make_app(tray=False)
+    _skip_walkthrough(app)
+    dialog = open_dialog(app, SITES)
+    fill(
+        dialog.form,
+        {"name": "main", "host": "support.example.com", "client id": "abc", "client secret": "s3"},
+    )
+    dialog.buttons["Save"].invoke()
+    with pytest.raises(ValidationError) as expected:
+        sites.check_client_secret("s3")
+    assert "too short to be a client secret" in expected.value.message
+    assert dialog.form.error_text("client secret") == expected.value.message
+    assert dialog.form.error_text("host") == ""
+    assert query(settings.path, "SELECT count(*) FROM site") == [(0,)]

@@ -7,9 +7,12 @@ import sys
 import pytest
 
 from ictray.destinations.sql.connstr import (
+    is_secret_key,
     join_password,
+    join_secrets,
     parse_connection_string,
     split_password,
+    split_secrets,
 )
 from ictray.destinations.sql.dialects import MssqlDialect
 
@@ -252,3 +255,36 @@ def test_a_windows_login_with_its_password_works_everywhere(text, windows):
     assert not parse_connection_string(
         "Server=db;Database=d;User Id=sa;", windows=windows
     ).windows_login
+
+
+@pytest.mark.parametrize(
+    ("text", "public", "secrets"),
+    [
+        ("postgresql://u:pw@h/d?sslmode=require&sslpassword=K%26ey",
+         "postgresql://u@h/d?sslmode=require", {"": "pw", "sslpassword": "K&ey"}),
+        ("postgresql://u@h/d?sslpassword=a+b", "postgresql://u@h/d", {"sslpassword": "a b"}),
+        ("Server=db;Database=d;User Id=u;pwd=s3;", "Server=db;Database=d;User Id=u;",
+         {"": "s3"}),
+        ("Server=db;Database=d;User Id=u;PASSWORD=s3;", "Server=db;Database=d;User Id=u;",
+         {"": "s3"}),
+        ("mysql://root@127.0.0.1:3306/test?ssl_ca=/ca.pem", "mysql://root@127.0.0.1:3306/test"
+         "?ssl_ca=/ca.pem", {}),
+    ],
+)
+def test_every_secret_splits_out_and_joins_back(text, public, secrets):
+    without, found = split_secrets(text)
+    assert (without, found) == (public, secrets)
+    for value in found.values():
+        assert value not in without
+    rejoined = join_secrets(without, found)
+    assert parse_connection_string(rejoined) == parse_connection_string(text)
+    assert sorted(parse_connection_string(rejoined).secrets) == sorted(found.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [("sslpassword", True), ("Pwd", True), ("PASSWORD", True), ("client_secret", True),
+     ("Pass Word", True), ("sslmode", False), ("User Id", False), ("passfile", False)],
+)
+def test_password_like_names_are_secrets_whatever_their_case(name, secret):
+    assert is_secret_key(name) is secret

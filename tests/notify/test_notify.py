@@ -125,3 +125,15 @@ def test_a_mail_that_cannot_be_sent_is_logged_as_a_warning(smtp_server, caplog) 
     with caplog.at_level(logging.WARNING, logger="ictray.notify"):
         _logger(mailer).error("disk full")
     assert any("could not mail 1 error(s)" in r.getMessage() for r in caplog.records)
+
+
+def test_a_login_over_plain_smtp_is_never_sent_unless_allowed(smtp_server) -> None:
+    server = smtp_server(security="none", login=True)
+    with pytest.raises(NotificationError) as caught:
+        send_test(_config(server, "none", login=True))
+    message = str(caught.value)
+    assert "unencrypted connection" in message and "--allow-unencrypted-auth" in message
+    assert server.password not in message
+    assert server.logins == [] and server.inbox.messages == []
+    send_test(_config(server, "none", login=True, allow_unencrypted_auth=True))
+    assert server.logins == [f"PLAIN {server.user}"] and len(server.inbox.messages) == 1

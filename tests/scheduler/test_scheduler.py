@@ -24,7 +24,11 @@ from ictray.transfer.result import COMPLETED, FAILED, UNREACHABLE
 def settings(tmp_path: Path):
     with open_settings(tmp_path / "settings.db", create=True, credential_store=None) as opened:
         sites.add_site(
-            opened, name="site", host="127.0.0.1:1", client_id="id", client_secret="secret"
+            opened,
+            name="site",
+            host="127.0.0.1:1",
+            client_id="id",
+            client_secret="client-secret-value-0001",
         )
         destinations.add_destination(
             opened, name="files", plugin="filesystem", options={"directory": str(tmp_path / "out")}

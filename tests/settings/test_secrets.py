@@ -30,21 +30,21 @@ def test_secrets_go_to_the_credential_store_not_the_file(
             name="main",
             host="support.example.com",
             client_id="cid",
-            client_secret="s3cret-value-1",
+            client_secret="s3cret-value-1-long-enough",
             backup_password="backup-pass-2",
         )
         assert StoredSecret.select().count() == 0
         assert "OS credential store" in settings.secrets.description
         assert (
             file_keyring.get_password(settings.secrets.service, site.client_secret_ref)
-            == "s3cret-value-1"
+            == "s3cret-value-1-long-enough"
         )
         credentials = sites.site_credentials(settings, site)
-        assert credentials.client_secret == "s3cret-value-1"
+        assert credentials.client_secret == "s3cret-value-1-long-enough"
         assert credentials.backup_password == "backup-pass-2"
         assert "s3cret" not in repr(credentials)
     raw = path.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("settings.db-*"))
-    assert b"s3cret-value-1" not in raw and b"backup-pass-2" not in raw
+    assert b"s3cret-value-1-long-enough" not in raw and b"backup-pass-2" not in raw
 
 
 def test_without_a_store_secrets_live_in_the_file_and_the_user_is_told(tmp_path: Path) -> None:
@@ -54,10 +54,10 @@ def test_without_a_store_secrets_live_in_the_file_and_the_user_is_told(tmp_path:
             name="main",
             host="support.example.com",
             client_id="cid",
-            client_secret="in-file-secret",
+            client_secret="in-file-secret-long-enough",
         )
         assert settings.secrets.in_settings_file
-        assert StoredSecret.get_by_id(site.client_secret_ref).value == "in-file-secret"
+        assert StoredSecret.get_by_id(site.client_secret_ref).value == "in-file-secret-long-enough"
         shown = sites.describe_site(settings, site)
         assert shown["client_secret"] == sites.MASK
         assert "settings file" in shown["secrets_stored"]
@@ -73,7 +73,7 @@ def test_removing_a_site_removes_its_secrets(
             name="main",
             host="h.example.com",
             client_id="c",
-            client_secret="x1",
+            client_secret="client-secret-value-x1",
             backup_password="y2",
         )
         ref = site.client_secret_ref
@@ -86,7 +86,11 @@ def test_a_lost_secret_is_reported_with_the_fix(
 ) -> None:
     with open_settings(tmp_path / "s.db", create=True, credential_store=file_keyring) as settings:
         site, _ = sites.add_site(
-            settings, name="main", host="h.example.com", client_id="c", client_secret="x1"
+            settings,
+            name="main",
+            host="h.example.com",
+            client_id="c",
+            client_secret="client-secret-value-x1",
         )
         file_keyring.delete_password(settings.secrets.service, site.client_secret_ref)
         with pytest.raises(ValidationError, match="ictray site edit"):
@@ -106,10 +110,32 @@ def test_two_settings_files_do_not_share_secrets(
                 name="main",
                 host="h.example.com",
                 client_id="c",
-                client_secret=f"secret-{index}",
+                client_secret=f"client-secret-value-{index}",
             )
             values.append((settings.path, site.id))
     for index, (path, _) in enumerate(values):
         with open_settings(path, credential_store=file_keyring) as settings:
             site = sites.get_site("main")
-            assert sites.site_credentials(settings, site).client_secret == f"secret-{index}"
+            assert (
+                sites.site_credentials(settings, site).client_secret
+                == f"client-secret-value-{index}"
+            )
+
+
+def test_a_client_secret_stored_too_short_is_refused_before_it_is_used(tmp_path: Path) -> None:
+    """A settings file from an ictray that did not check the length: the site is not used with
+    it (its letters would be masked inside every message) and the user is told the fix."""
+    with open_settings(tmp_path / "s.db", create=True, credential_store=None) as settings:
+        site, _ = sites.add_site(
+            settings,
+            name="main",
+            host="h.example.com",
+            client_id="c",
+            client_secret="client-secret-value-x1",
+        )
+        settings.secrets.set(site.client_secret_ref, "e")
+        with pytest.raises(ValidationError) as caught:
+            sites.site_credentials(settings, site)
+        assert caught.value.field == "client secret"
+        assert "too short to be one" in caught.value.message
+        assert "ictray site edit" in caught.value.message

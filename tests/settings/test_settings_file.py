@@ -14,7 +14,8 @@ from playhouse.migrate import SqliteMigrator, migrate
 
 from ictray.settings import SettingsFileError, open_settings
 from ictray.settings import db as settings_db
-from ictray.settings.models import Site
+from ictray.settings.migrations import add_notify_allow_unencrypted_auth
+from ictray.settings.models import NotifySettings, Site
 
 
 def test_a_new_file_is_created_with_this_schema(settings_path: Path) -> None:
@@ -143,3 +144,22 @@ def test_the_file_is_owner_only_when_it_holds_secrets(settings_path: Path) -> No
 def test_a_folder_is_not_a_settings_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsFileError, match="is a folder"):
         open_settings(tmp_path, create=True)
+
+
+def test_schema_4_adds_the_choice_to_log_in_unencrypted_off(settings_path: Path) -> None:
+    """The step of schema 4 on a file without the column: the row is kept, the login over an
+    unencrypted connection is not allowed until the user says so."""
+    with open_settings(settings_path, create=True, credential_store=None) as settings:
+        NotifySettings.update(smtp_host="mail.example.com", username="ic").execute()
+        settings.database.execute_sql(
+            "ALTER TABLE notify_settings DROP COLUMN allow_unencrypted_auth"
+        )
+        settings_db.write_meta(settings.database, "schema_version", "3")
+    database = settings_db.connect(settings_path)
+    steps = {4: add_notify_allow_unencrypted_auth}
+    assert settings_db.migrate(database, settings_path, 3, steps, target=4) is not None
+    row = database.execute_sql(
+        "SELECT smtp_host, username, allow_unencrypted_auth FROM notify_settings"
+    ).fetchall()
+    assert row == [("mail.example.com", "ic", 0)]
+    database.close()

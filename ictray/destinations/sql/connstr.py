@@ -23,8 +23,10 @@ SQL Server takes two kinds of login, as its *Authentication Type* says:
   with its password, ``User Id=DOMAIN\\user;Password=secret``, which FreeTDS sends as an NTLM
   domain login on every system.
 
-The password never has to live in the settings file: ``split_password`` removes it from the text
-(for the credential store) and ``join_password`` puts it back.
+No secret has to live in the settings file: ``split_secrets`` removes every password-like part
+from the text — the login's password (in the URL's ``user:password@`` or as ``Password``/``PWD``),
+and options named like a password or a secret (PostgreSQL's ``sslpassword``...), whatever their
+case — for the credential store, and ``join_secrets`` puts them back.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
 MSSQL = "mssql"
 POSTGRESQL = "postgresql"
@@ -111,13 +113,19 @@ class ConnectionInfo:
     instance: str | None = None  # SQL Server named instance (``host\\instance``)
     user: str | None = None
     password: str | None = field(default=None, repr=False)
-    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     integrated: bool = False  # SQL Server Windows authentication as the account ictray runs as
 
     @property
     def windows_login(self) -> bool:
         """True for SQL Server Windows authentication: integrated, or a DOMAIN\\user login."""
         return self.integrated or (self.dialect == MSSQL and "\\" in (self.user or ""))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this connection carries: the password and password-like options."""
+        found = [value for key, value in self.options.items() if is_secret_key(key) and value]
+        return tuple([self.password, *found] if self.password else found)
 
     @property
     def server(self) -> str:
@@ -161,6 +169,76 @@ def parse_connection_string(text: str, *, windows: bool | None = None) -> Connec
     if "=" in text:
         return _parse_admin_form(text, windows)
     raise ValueError(f"{text!r} is not a connection string; write {_EXAMPLES}")
+
+
+#: the part ``split_secrets`` gives the login's password under (options have names)
+PASSWORD = ""
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether an option of this name holds a secret (``sslpassword``, ``PWD``, ``Secret``...)."""
+    key = _normalise_key(name).replace("-", "")
+    return key == "pwd" or any(word in key for word in ("password", "passwd", "secret"))
+
+
+def split_secrets(text: str) -> tuple[str, dict[str, str]]:
+    """The connection string without any secret, and the secrets by part.
+
+    The login's password is the part ``PASSWORD``; a password-like option is the part named as
+    the option is written (``sslpassword``). Raises ``ValueError`` for text that cannot be split.
+    """
+    without, password = split_password(text)
+    secrets = {PASSWORD: password} if password else {}
+    if "://" in without:
+        without, options = _split_url_options(without)
+    else:
+        without, options = _split_admin_options(without)
+    secrets.update(options)
+    return without, secrets
+
+
+def join_secrets(text: str, secrets: Mapping[str, str]) -> str:
+    """Inverse of ``split_secrets``."""
+    joined = join_password(text, secrets.get(PASSWORD))
+    for name, value in secrets.items():
+        if name == PASSWORD or not value:
+            continue
+        if "://" in joined:
+            separator = "&" if "?" in joined.partition("://")[2].rpartition("@")[2] else "?"
+            joined = f"{joined}{separator}{quote(name, safe='')}={quote(value, safe='')}"
+        else:
+            separator = "" if not joined or joined.endswith(";") else ";"
+            joined = f"{joined}{separator}{name}={_quote_admin_value(value)};"
+    return joined
+
+
+def _split_url_options(text: str) -> tuple[str, dict[str, str]]:
+    url = _split_url(text)
+    location, question, query = url.rest.partition("?")
+    if not question:
+        return text, {}
+    kept: list[str] = []
+    secrets: dict[str, str] = {}
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if is_secret_key(unquote_plus(name)):
+            secrets[unquote_plus(name)] = unquote_plus(value)
+        else:
+            kept.append(pair)
+    if not secrets:
+        return text, {}
+    rest = location + ("?" + "&".join(kept) if kept else "")
+    credentials = url.user_raw + (":" + url.password if url.password is not None else "")
+    return f"{url.scheme}://{credentials}{'@' if credentials else ''}{rest}", secrets
+
+
+def _split_admin_options(text: str) -> tuple[str, dict[str, str]]:
+    pairs = _admin_pairs(text)
+    secret = [pair for pair in pairs if is_secret_key(pair.name)]
+    if not secret:
+        return text, {}
+    kept = "".join(text[pair.start:pair.end] for pair in pairs if pair not in secret)
+    return kept, {pair.name: pair.value for pair in secret}
 
 
 def split_password(text: str) -> tuple[str, str | None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypedDict
@@ -23,6 +24,17 @@ CONNECT_TIMEOUT = 15
 SQLITE_BUSY_TIMEOUT = 60
 APPLICATION_NAME = "ictray"
 _EPOCH = datetime(1970, 1, 1)
+#: PostgreSQL: no field may exceed 1 GB
+POSTGRESQL_FIELD_BYTES = 2**30 - 1
+#: SQL Server: NVARCHAR(MAX) holds up to 2 GB
+MSSQL_VALUE_BYTES = 2**31 - 1
+#: MySQL/MariaDB errors that refuse the data: packet too large (the server then closes the
+#: connection), packet overflow in a function, incorrect string value, incorrect datetime.
+#: PyMySQL raises the others (data too long, out of range, truncated) as ``DataError``.
+_MYSQL_DATA_ERRORS = frozenset({1153, 1301, 1366, 1292})
+#: SQL Server: string or binary data would be truncated (8152, 2628), arithmetic overflow
+#: (8115, 220, 232), date out of range (242, 517), NULL or a check constraint refused (515, 547)
+_MSSQL_DATA_ERRORS = frozenset({8152, 2628, 8115, 220, 232, 242, 517, 515, 547})
 
 
 class Cursor(Protocol):
@@ -52,6 +64,19 @@ class Connection(Protocol):
     def close(self) -> Any: ...
 
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """What a server takes besides the columns' widths (see ``limits``).
+
+    ``value_bytes``: the largest text value (UTF-8 bytes); ``statement_bytes``: the largest
+    statement, and ``statement_setting`` the server setting that decides it.
+    """
+
+    value_bytes: int | None = None
+    statement_bytes: int | None = None
+    statement_setting: str = ""
+
+
 def utc_datetime(timestamp: int) -> datetime:
     """UNIX seconds as a naive datetime in UTC (the columns hold UTC without a zone)."""
     return _EPOCH + timedelta(seconds=timestamp)
@@ -77,6 +102,12 @@ class Dialect(ABC):
     #: rows one INSERT statement carries (``VALUES (...), (...)``): one statement per row costs
     #: a statement execution per row; 1 where the driver batches already or order is unsure
     rows_per_insert: ClassVar[int] = 1
+    #: whether a text longer than its column's declared width is refused (not SQLite)
+    enforces_widths: ClassVar[bool] = True
+    #: whether widths count UTF-16 units (SQL Server's NVARCHAR) rather than characters
+    utf16_widths: ClassVar[bool] = False
+    #: whether text may hold NUL characters (not in PostgreSQL)
+    nul_in_text: ClassVar[bool] = True
 
     def quote(self, identifier: str) -> str:
         return f"{self.quotes[0]}{identifier}{self.quotes[1]}"
@@ -107,6 +138,20 @@ class Dialect(ABC):
         """Whether ``error`` is a deadlock or lock timeout, gone when the batch is retried."""
         return False
 
+    def refuses_data(self, error: BaseException) -> bool:
+        """Whether ``error`` refuses the values written (too long, out of range, a constraint),
+        as opposed to the database failing (gone, no rights, no space): only then may one
+        session be blamed and given up."""
+        return isinstance(error, (OverflowError, UnicodeError))
+
+    def closes_connection(self, error: BaseException) -> bool:
+        """Whether the server closes the connection after ``error`` (whatever the driver says)."""
+        return False
+
+    def server_limits(self, connection: Connection) -> ServerLimits:
+        """The server's own limits, read through a working connection."""
+        return ServerLimits()
+
     def lock_schema(self, cursor: Cursor) -> bool:
         """Take the schema lock; ``False`` if another writer kept it past the timeout."""
         if self.lock_schema_sql:
@@ -129,6 +174,7 @@ class SqliteDialect(Dialect):
     # Not double quotes: SQLite reads a double-quoted name that matches no column as a string
     # literal, so a missing column would pass silently.
     quotes = ("[", "]")
+    enforces_widths = False  # SQLite stores any length whatever the declared VARCHAR(n)
     table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     # Rows get increasing ids in VALUES order; 64 rows of the widest table stay under the 999
     # parameters old SQLite versions allow.
@@ -165,6 +211,25 @@ class SqliteDialect(Dialect):
     def time_value(self, timestamp: int | None) -> object:
         return timestamp  # see time_placeholder
 
+    def refuses_data(self, error: BaseException) -> bool:
+        import sqlite3
+
+        # DataError: "string or blob too big"; IntegrityError: a constraint or a trigger's
+        # RAISE(ABORT) refusing the row (a duplicate key is another writer's doing, not the
+        # data's).
+        if isinstance(error, sqlite3.IntegrityError):
+            return not str(error).startswith("UNIQUE constraint failed")
+        return super().refuses_data(error) or isinstance(error, sqlite3.DataError)
+
+    def server_limits(self, connection: Connection) -> ServerLimits:
+        import sqlite3
+
+        # Connection.getlimit and the constant exist from Python 3.11; SQLite's default before.
+        getlimit = getattr(connection, "getlimit", None)
+        which = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", None)
+        length = getlimit(which) if getlimit and which is not None else 1_000_000_000
+        return ServerLimits(value_bytes=int(length))
+
 
 class PostgresqlDialect(Dialect):
     name = POSTGRESQL
@@ -178,6 +243,7 @@ class PostgresqlDialect(Dialect):
         "WHERE schemaname = current_schema() AND tablename = %s AND indexname = %s"
     )
     lock_schema_sql = "SELECT pg_advisory_xact_lock(1768125554)"  # a key of ictray's own
+    nul_in_text = False
     # A multi-row VALUES list takes the sequence's values in row order.
     rows_per_insert = 64
 
@@ -207,6 +273,21 @@ class PostgresqlDialect(Dialect):
     def transient(self, error: BaseException) -> bool:
         # serialization_failure, deadlock_detected, lock_not_available
         return getattr(error, "sqlstate", None) in ("40001", "40P01", "55P03")
+
+    def refuses_data(self, error: BaseException) -> bool:
+        import psycopg
+
+        # Class 22: data exceptions (value too long, out of range, invalid byte sequence...),
+        # 23: integrity constraints but a duplicate key (another writer's doing), 54: program
+        # limits exceeded (a row or value too large), P0001: a trigger raising an exception.
+        # psycopg.DataError without a state: a NUL character, refused before it was sent.
+        state = getattr(error, "sqlstate", None) or ""
+        return (super().refuses_data(error) or state[:2] in ("22", "54")
+                or (state[:2] == "23" and state != "23505") or state == "P0001"
+                or (isinstance(error, psycopg.DataError) and not state))
+
+    def server_limits(self, connection: Connection) -> ServerLimits:
+        return ServerLimits(value_bytes=POSTGRESQL_FIELD_BYTES)
 
 
 class MysqlDialect(Dialect):
@@ -264,6 +345,28 @@ class MysqlDialect(Dialect):
     def transient(self, error: BaseException) -> bool:
         return bool(error.args) and error.args[0] in (1205, 1213)  # lock wait timeout, deadlock
 
+    def refuses_data(self, error: BaseException) -> bool:
+        import pymysql
+
+        code = error.args[0] if error.args else None
+        if isinstance(error, pymysql.IntegrityError):
+            return code != 1062  # a duplicate key is another writer's doing, not the data's
+        return (super().refuses_data(error) or isinstance(error, pymysql.DataError)
+                or code in _MYSQL_DATA_ERRORS)
+
+    def closes_connection(self, error: BaseException) -> bool:
+        return bool(error.args) and error.args[0] == 1153  # ER_NET_PACKET_TOO_LARGE
+
+    def server_limits(self, connection: Connection) -> ServerLimits:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("SELECT @@max_allowed_packet")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return ServerLimits(statement_bytes=int(row[0]) if row else None,
+                            statement_setting="max_allowed_packet")
+
     def lock_schema(self, cursor: Cursor) -> bool:
         super().lock_schema(cursor)
         return tuple(cursor.fetchone() or ()) == (1,)  # GET_LOCK: 1 taken, 0 timed out
@@ -289,6 +392,7 @@ class MssqlDialect(Dialect):
     name = MSSQL
     label = "SQL Server"
     quotes = ("[", "]")
+    utf16_widths = True
     table_exists_sql = "SELECT 1 FROM sys.tables WHERE name = %s AND schema_id = SCHEMA_ID()"
     index_exists_sql = "SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(%s) AND name = %s"
     lock_schema_sql = (
@@ -332,6 +436,14 @@ class MssqlDialect(Dialect):
 
     def transient(self, error: BaseException) -> bool:
         return bool(error.args) and error.args[0] in (1205, 1222)  # deadlock victim, lock timeout
+
+    def refuses_data(self, error: BaseException) -> bool:
+        return super().refuses_data(error) or (
+            bool(error.args) and error.args[0] in _MSSQL_DATA_ERRORS
+        )
+
+    def server_limits(self, connection: Connection) -> ServerLimits:
+        return ServerLimits(value_bytes=MSSQL_VALUE_BYTES)
 
 
 DIALECTS: dict[str, Dialect] = {

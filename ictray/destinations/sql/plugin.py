@@ -26,21 +26,19 @@ from ictray.destinations.base import (
     Manifest,
     OptionSpec,
 )
-from ictray.destinations.sql.connstr import (
-    SQLITE,
-    ConnectionInfo,
-    join_password,
-    parse_connection_string,
-    split_password,
-)
+from ictray.destinations.sql import connstr
+from ictray.destinations.sql.connstr import SQLITE, ConnectionInfo, parse_connection_string
 from ictray.destinations.sql.dialects import Connection, Dialect, dialect_for
 from ictray.destinations.sql.schema import SCHEMA_VERSION, SchemaError, ensure_schema
 from ictray.destinations.sql.statements import Statements
 from ictray.destinations.sql.tables import TABLES
 from ictray.destinations.sql.writer import BatchError, SessionWriter, driver_message
 from ictray.errors import ValidationError
+from ictray.logs import mask_values
 
 CONNECTION_STRING = "connection_string"
+#: secrets of the connection string besides the password are kept as ``connection_string?NAME``
+SECRET_OPTION = CONNECTION_STRING + "?"
 STORE_SYSTEM_INFORMATION = "store_system_information"
 
 _TRUE = ("true", "yes", "1", "on")
@@ -127,25 +125,33 @@ class SqlDestination(Destination):
 
     @classmethod
     def split_secrets(cls, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """The connection string without its password stays public; the password is secret."""
+        """The connection string without its secrets stays public; each secret is kept apart:
+        the password as ``connection_string`` (as ever), others (``sslpassword``...) as
+        ``connection_string?<name>``."""
         public, hidden = super().split_secrets(options)
         text = public.get(CONNECTION_STRING)
         if text:
             try:
-                without, password = split_password(text)
+                without, parts = connstr.split_secrets(text)
             except ValueError as error:
                 raise ValidationError(CONNECTION_STRING, str(error)) from None
-            if password:
+            if parts:
                 public[CONNECTION_STRING] = without
-                hidden[CONNECTION_STRING] = password
+                for name, value in parts.items():
+                    key = CONNECTION_STRING if name == connstr.PASSWORD else SECRET_OPTION + name
+                    hidden[key] = value
         return public, hidden
 
     @classmethod
     def join_secrets(cls, public: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
         joined = dict(public)
-        password = secrets.get(CONNECTION_STRING)
-        if password and joined.get(CONNECTION_STRING):
-            joined[CONNECTION_STRING] = join_password(joined[CONNECTION_STRING], password)
+        parts = {
+            connstr.PASSWORD if key == CONNECTION_STRING else key[len(SECRET_OPTION):]: value
+            for key, value in secrets.items()
+            if value and (key == CONNECTION_STRING or key.startswith(SECRET_OPTION))
+        }
+        if parts and joined.get(CONNECTION_STRING):
+            joined[CONNECTION_STRING] = connstr.join_secrets(joined[CONNECTION_STRING], parts)
         return joined
 
     @property
@@ -204,8 +210,14 @@ class SqlDestination(Destination):
             _close_quietly(connection)
             raise
         self._connection = connection
-        self._writer = SessionWriter(connection, dialect, self.store_system_information)
+        self._writer = SessionWriter(connection, dialect, self.store_system_information,
+                                     reconnect=lambda: self._reconnect(info, dialect))
         return self._writer
+
+    def _reconnect(self, info: ConnectionInfo, dialect: Dialect) -> Connection:
+        """A new connection for the writer, after the server closed the last one."""
+        self._connection = dialect.connect(info)
+        return self._connection
 
     def close(self) -> None:
         if self._connection is not None:
@@ -352,8 +364,8 @@ class SqlDestination(Destination):
 
 
 def _scrub(text: str, info: ConnectionInfo) -> str:
-    """Mask the password should a driver ever echo it in a message."""
-    return text.replace(info.password, "***") if info.password else text
+    """Mask the password and other secrets should a driver ever echo them in a message."""
+    return mask_values(text, info.secrets, "***")
 
 
 def _unix_time(value: object) -> int | None:

@@ -19,17 +19,22 @@ database at once (unlike ids assigned by the program, or ``MAX(id) + 1``), where
 
 A session already stored (same lsid and host name) has its rows deleted, children first, and is
 inserted anew, so re-running a transfer never duplicates. A batch that loses a deadlock to
-another writer is tried again. When the batch fails it is rolled back whole; each session is
-then tried alone (and rolled back) to name the one the database refused.
+another writer is tried again. When the batch fails it is rolled back whole, and the failure is
+explained (see ``_explain``): a session the database cannot take (a value wider than its
+column, a statement larger than MySQL's ``max_allowed_packet``...) is named with the column and
+the limit, so it alone is given up and the others are written; a database that is gone, or that
+fails for every session alike, is an outage and no session is blamed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 
 from ictray.appliance.model import Session
 from ictray.destinations.sql.dialects import Connection, Cursor, Dialect
+from ictray.destinations.sql.limits import Limits
 from ictray.destinations.sql.rows import Row, SessionRows, session_rows
 from ictray.destinations.sql.statements import MAX_KEYS, Statements
 from ictray.destinations.sql.tables import EVENT_CHILDREN, SESSION_CHILDREN
@@ -62,15 +67,20 @@ class SessionWriter:
     """Writes batches of sessions through one open connection."""
 
     def __init__(
-        self, connection: Connection, dialect: Dialect, store_system_information: bool
+        self, connection: Connection, dialect: Dialect, store_system_information: bool,
+        reconnect: Callable[[], Connection] | None = None,
     ) -> None:
         self.connection = connection
         self.dialect = dialect
         self.statements = Statements(dialect)
         self.store_system_information = store_system_information
-        # What a refused write raises: the driver's errors, and OverflowError from sqlite3 for
-        # an integer beyond 64 bits (the server drivers report that as a database error).
-        self._refused: tuple[type[Exception], ...] = (dialect.driver_error(), OverflowError)
+        self._reconnect_with = reconnect
+        # What a refused write raises: the driver's errors, OverflowError from sqlite3 for an
+        # integer beyond 64 bits (the server drivers report that as a database error), and
+        # UnicodeEncodeError for text that is no Unicode (a lone surrogate).
+        self._refused: tuple[type[Exception], ...] = (
+            dialect.driver_error(), OverflowError, UnicodeError,
+        )
 
     def write(self, site_host: str, sessions: Sequence[Session]) -> dict[str, int]:
         """Store ``sessions`` of ``site_host`` all or none; return each lsid's ``session.id``.
@@ -78,11 +88,7 @@ class SessionWriter:
         A session listed twice is stored once, as its last occurrence.
         """
         latest = {session.lsid: session for session in sessions}
-        batch = [
-            session_rows(session, site_host, self.dialect.time_value,
-                         self.store_system_information)
-            for session in latest.values()
-        ]
+        batch = [self._rows(session, site_host) for session in latest.values()]
         if not batch:
             return {}
         attempt = 1
@@ -98,6 +104,15 @@ class SessionWriter:
             except BatchError:
                 self._rollback()
                 raise
+
+    def _rows(self, session: Session, site_host: str) -> SessionRows:
+        try:
+            return session_rows(session, site_host, self.dialect.time_value,
+                                self.store_system_information)
+        except (OverflowError, ValueError) as error:  # a time no database can hold
+            raise BatchError(
+                f"session {session.lsid} of {site_host} could not be stored: {error}; nothing "
+                "of the batch was written", session.lsid) from None
 
     def _in_transaction(self, site_host: str, batch: Sequence[SessionRows]) -> dict[str, int]:
         cursor = self.connection.cursor()
@@ -118,33 +133,102 @@ class SessionWriter:
     def _explain(
         self, site_host: str, batch: Sequence[SessionRows], error: BaseException
     ) -> BatchError:
-        """Name the session the database refuses: try each alone, and roll each back.
+        """Say why the batch failed, naming the session the database cannot take, if one is.
 
-        A lost connection refuses nothing: its error names no session (``lsid`` None), so the
-        caller retries the whole batch later instead of giving one session up.
+        1. A lost connection (or one the server closes after the error, as MySQL does for a
+           statement beyond ``max_allowed_packet``) is opened again; when it cannot be, the
+           database is gone: an outage, no session is named (``lsid`` None) and the caller
+           writes the batch again later.
+        2. Each session is measured against the limits of the columns and of the server: the
+           first that exceeds one is named, with the column and the limit.
+        3. A connection lost with no session over a limit is an outage too.
+        4. Otherwise each session is tried alone (and rolled back). One that fails alone is
+           named when its error refuses the data (too long, out of range, a constraint) or
+           another session of the batch went in alone; when every one fails alike (no rights,
+           a table missing), the database is at fault and no session is named.
         """
         whole = (f"the whole batch of {len(batch)} sessions was rolled back" if len(batch) > 1
                  else "nothing of it was stored")
-        if self.dialect.connection_lost(self.connection):
+        lost = self._lost_connection(error)
+        if lost and not self._reconnect():
+            return self._lost(site_host, batch, error)
+        refused = self._over_limits(site_host, batch, whole)
+        if refused is not None:
+            return refused
+        if lost:
             return self._lost(site_host, batch, error)
         failures: tuple[type[Exception], ...] = (*self._refused, BatchError)
+        first_failure: tuple[SessionRows, BaseException] | None = None
+        went_in = False
         for rows in batch if len(batch) > 1 else ():
             try:
                 self._in_transaction_rolled_back(site_host, rows)
+                went_in = True
             except failures as single_error:
                 self._rollback()
-                if self.dialect.connection_lost(self.connection):
+                if self._lost_connection(single_error):
+                    self._reconnect()
                     return self._lost(site_host, batch, single_error)
+                if first_failure is None:
+                    first_failure = (rows, single_error)
+            if first_failure is not None and (went_in or self._blames(first_failure[1])):
+                culprit, culprit_error = first_failure
                 return BatchError(
-                    f"session {rows.lsid} of {site_host} could not be stored: "
-                    f"{driver_message(single_error)}; {whole}", rows.lsid)
+                    f"session {culprit.lsid} of {site_host} could not be stored: "
+                    f"{driver_message(culprit_error)}; {whole}", culprit.lsid)
+        if first_failure is not None:
+            return BatchError(
+                f"sessions {batch[0].lsid} to {batch[-1].lsid} of {site_host} could not be "
+                f"stored: {driver_message(error)}; {whole}; every session fails alone as well, "
+                "so the database is at fault, not a session: writing them again is safe once "
+                "it is fixed", None)
         if len(batch) > 1:
             return BatchError(
                 f"sessions {batch[0].lsid} to {batch[-1].lsid} of {site_host} could not be "
                 f"stored together: {driver_message(error)}; {whole}", None)
+        if not self._blames(error):
+            return BatchError(
+                f"session {batch[0].lsid} of {site_host} could not be stored: "
+                f"{driver_message(error)}; {whole}; the database failed, not the session's data: "
+                "writing it again is safe once the database is fixed", None)
         return BatchError(
             f"session {batch[0].lsid} of {site_host} could not be stored: "
             f"{driver_message(error)}; {whole}", batch[0].lsid)
+
+    def _blames(self, error: BaseException) -> bool:
+        return isinstance(error, BatchError) or self.dialect.refuses_data(error)
+
+    def _lost_connection(self, error: BaseException) -> bool:
+        return (self.dialect.connection_lost(self.connection)
+                or self.dialect.closes_connection(error))
+
+    def _reconnect(self) -> bool:
+        """Replace a lost connection with a new one; False when the database cannot be reached."""
+        if self._reconnect_with is None:
+            return False
+        with contextlib.suppress(Exception):  # closing a broken connection may fail too
+            self.connection.close()
+        try:
+            self.connection = self._reconnect_with()
+        except self.dialect.driver_error():
+            return False
+        return True
+
+    def _over_limits(
+        self, site_host: str, batch: Sequence[SessionRows], whole: str
+    ) -> BatchError | None:
+        """The first session of the batch a limit of the database refuses, named."""
+        try:
+            limits = Limits(self.dialect, self.dialect.server_limits(self.connection))
+        except self.dialect.driver_error():
+            return None  # the limits cannot be read: the session cannot be told
+        for rows in batch:
+            reason = limits.refusal(rows)
+            if reason is not None:
+                return BatchError(
+                    f"session {rows.lsid} of {site_host} cannot be stored in this database: "
+                    f"{reason}; {whole}", rows.lsid)
+        return None
 
     @staticmethod
     def _lost(site_host: str, batch: Sequence[SessionRows], error: BaseException) -> BatchError:
