@@ -44,6 +44,10 @@ FIELDS = {
     "transfer": "the transfers",
     "settings": "the settings file",
     "client-secret-stdin": "the Client Secret field",
+    "allow-unencrypted-auth": "Allow login without encryption",
+    "retention-days": "the Retention Days field",
+    "warn-after-hours": "the Warn After field",
+    "warn-margin-days": "the Warn Margin field",
 }
 UNEXPECTED = (
     "ictray could not finish this because of an unexpected problem. The IC log (Log File) "
