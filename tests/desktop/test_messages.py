@@ -127,7 +127,7 @@ def test_site_configuration_speaks_plainly(make_app, settings, wired, simulator)
             "name": "a:b",
             "host": f"127.0.0.1:{_closed_port()}",
             "client id": "abc",
-            "client secret": "s3cret-value",
+            "client secret": "s3cret-value-of-a-site-api-account",
         },
     )
     dialog.buttons["Save"].invoke()
@@ -241,7 +241,7 @@ def test_the_api_tester_speaks_plainly(make_app, settings, wired) -> None:
         name="closed",
         host=f"127.0.0.1:{_closed_port()}",
         client_id="abc",
-        client_secret="s3cret-value",
+        client_secret="s3cret-value-of-a-site-api-account",
     )
     app = make_app(tray=False)
     dialog = open_dialog(app, API_TESTER)

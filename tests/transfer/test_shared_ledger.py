@@ -160,7 +160,14 @@ def _schema_1_file(path: Path, simulator) -> None:
     with database.atomic():
         database.execute_sql('DROP TABLE "ledger_item"')
         database.execute_sql('DROP TABLE "watermark"')
-        database.execute_sql('ALTER TABLE "site" DROP COLUMN "retention_days"')  # schema 3
+        for table, column in (  # what schemas 3 and 4 added
+            ("site", "retention_days"),
+            ("app_settings", "warn_after_hours"),
+            ("app_settings", "warn_margin_days"),
+            ("app_settings", "risk_mailed_at"),
+            ("notify_settings", "allow_unencrypted_auth"),
+        ):
+            database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
         for statement in _SCHEMA_1_TABLES:
             database.execute_sql(statement)
         items = [
