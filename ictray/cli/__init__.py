@@ -31,6 +31,7 @@ from ictray.cli import (
 )
 from ictray.errors import IctrayError
 from ictray.logs import masker
+from ictray.transfer import collector
 
 COMMAND_MODULES = (
     init_cmd,
@@ -82,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_desktop(args.settings)
         parser.parse_args([args.command, "--help"])
         return 2
+    # A command does nothing but its work: its transfers may manage the cycle collector.
+    collector.manage_during_runs()
     try:
         return int(handler(args) or 0)
     except IctrayError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from ictray.cli.common import (
     open_from_args,
@@ -13,7 +14,7 @@ from ictray.cli.common import (
     print_json,
     print_table,
 )
-from ictray.destinations.base import load_plugin, plugin_names
+from ictray.destinations.base import load_plugin, plugin_names, plugins
 from ictray.errors import ValidationError
 from ictray.operations import destination_test
 from ictray.settings import destinations
@@ -158,12 +159,16 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def run_plugins(args: argparse.Namespace) -> int:
-    described = []
-    for name in plugin_names():
-        plugin = load_plugin(name)
+    described: list[dict[str, Any]] = []
+    for info in plugins():
+        plugin = info.plugin
+        if plugin is None:
+            described.append({"plugin": info.name, "available": False, "problem": info.problem})
+            continue
         described.append(
             {
-                "plugin": name,
+                "plugin": info.name,
+                "available": True,
                 "label": plugin.label,
                 "accepts": [
                     t.value for t in sorted(plugin.accepts, key=lambda t: list(type(t)).index(t))
@@ -185,6 +190,9 @@ def run_plugins(args: argparse.Namespace) -> int:
         print_json(described)
         return 0
     for entry in described:
+        if not entry["available"]:
+            print(f"{entry['plugin']}: unavailable: {entry['problem']}")
+            continue
         print(f"{entry['plugin']} ({entry['label']}): accepts {', '.join(entry['accepts'])}")
         for option in entry["options"]:
             extra = f" [{'|'.join(option['choices'])}]" if option["choices"] else ""

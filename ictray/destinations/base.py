@@ -10,6 +10,7 @@ a frozen (PyInstaller) build, which has no entry-point metadata, still finds the
 from __future__ import annotations
 
 import importlib
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -20,6 +21,8 @@ from typing import BinaryIO, ClassVar
 from ictray.appliance.model import Presentation, Session
 from ictray.datatypes import DataType
 from ictray.errors import IctrayError, ValidationError
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "ictray.destinations"
 
@@ -349,7 +352,8 @@ def plugin_names() -> list[str]:
 
 
 def load_plugin(name: str) -> type[Destination]:
-    """The plugin class registered under ``name``; a clear error when there is none."""
+    """The plugin class registered under ``name``; a clear error when there is none, or when it
+    cannot be loaded (the reason is named)."""
     target = _standard_classes().get(name)
     if target is None:
         raise ValidationError(
@@ -359,13 +363,45 @@ def load_plugin(name: str) -> type[Destination]:
     module_name, _, attribute = target.partition(":")
     try:
         cls = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as error:
-        raise IctrayError(f"destination plugin {name!r} failed to load: {error}") from error
+    except Exception as error:  # a third-party module may fail in any way as it loads
+        raise IctrayError(
+            f"destination plugin {name!r} ({target}) cannot be loaded: "
+            f"{type(error).__name__}: {error}"
+        ) from error
     if not (isinstance(cls, type) and issubclass(cls, Destination)):
         raise IctrayError(f"destination plugin {name!r} ({target}) is not a Destination class")
     return cls
 
 
-def iter_plugins() -> Iterator[type[Destination]]:
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin as found: its class, or why it is unavailable."""
+
+    name: str
+    plugin: type[Destination] | None
+    problem: str = ""
+
+
+_reported: set[str] = set()
+
+
+def plugins() -> list[PluginInfo]:
+    """Every plugin known, by name. One that fails to load is listed as unavailable with the
+    reason (and logged once), so the others stay usable."""
+    found = []
     for name in plugin_names():
-        yield load_plugin(name)
+        try:
+            found.append(PluginInfo(name, load_plugin(name)))
+        except IctrayError as error:
+            if name not in _reported:
+                _reported.add(name)
+                log.warning("%s; the other destination plugins work", error)
+            found.append(PluginInfo(name, None, str(error)))
+    return found
+
+
+def iter_plugins() -> Iterator[type[Destination]]:
+    """The plugins that load."""
+    for info in plugins():
+        if info.plugin is not None:
+            yield info.plugin

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from tkinter import filedialog, ttk
 
 from ictray.destinations.base import Destination as Plugin
-from ictray.destinations.base import OptionSpec, load_plugin, plugin_names
+from ictray.destinations.base import OptionSpec, load_plugin, plugins
 from ictray.dialogs import messages
 from ictray.dialogs.connstr import ConnectionStringHelper
 from ictray.dialogs.context import PLUGINS, Controller
@@ -67,7 +67,7 @@ class PluginDialog(EditorWindow):
 
     def __init__(self, master: tk.Misc, controller: Controller) -> None:
         super().__init__(master, controller, "Plugin Configuration", PLUGINS)
-        self.labels = {name: load_plugin(name).label for name in plugin_names()}
+        self.labels = {info.name: info.plugin.label for info in plugins() if info.plugin}
         top = ttk.Frame(self.detail)
         top.pack(fill=tk.X, pady=(0, PAD))
         ttk.Label(top, text="Plugin type").pack(side=tk.LEFT, padx=(0, PAD))

@@ -163,8 +163,10 @@ class IctrayService(win32serviceutil.ServiceFramework):
 
     def SvcRun(self) -> None:
         from ictray.scheduler.host import WINDOWS_SERVICE, SchedulerHost
+        from ictray.transfer import collector
 
         self.ReportServiceStatus(win32service.SERVICE_START_PENDING, waitHint=START_WAIT_MS)
+        collector.manage_during_runs()  # the service only copies (see transfer/collector.py)
         event_log = WindowsEventLog()
         try:
             options = read_options()

@@ -13,10 +13,9 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
-from playhouse.migrate import SqliteMigrator
 
 from ictray import __version__
 from ictray.errors import IctrayError
@@ -25,6 +24,9 @@ from ictray.settings.migrations import (
     data_at_risk,
     to_pair_ledger,
 )
+
+if TYPE_CHECKING:
+    from playhouse.migrate import SqliteMigrator
 
 
 class _ImmediateProxy(peewee.DatabaseProxy):
@@ -42,7 +44,7 @@ SCHEMA_VERSION = 4
 
 #: ``{version: step}``: ``step(migrator, database)`` turns a file of ``version - 1`` into
 #: ``version``. Each step runs inside one transaction, after a copy of the file was made.
-Migration = Callable[[SqliteMigrator, peewee.SqliteDatabase], None]
+Migration = Callable[["SqliteMigrator", peewee.SqliteDatabase], None]
 MIGRATIONS: dict[int, Migration] = {
     2: to_pair_ledger,
     3: data_at_risk,
@@ -176,6 +178,10 @@ def migrate(
     backup = path.with_name(f"{path.name}.schema{found}.bak")
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy2(path, backup)
+    # Loaded only to migrate: playhouse.migrate loads peewee's PostgreSQL support, and with it
+    # the PostgreSQL driver, which no other command needs (see ictray/_peewee.py).
+    from playhouse.migrate import SqliteMigrator
+
     migrator = SqliteMigrator(database)
     for version in range(found + 1, goal + 1):
         step = steps.get(version)

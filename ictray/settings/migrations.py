@@ -6,8 +6,12 @@ move on): ``db.migrate`` runs it in its own transaction, after a copy of the fil
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee
-from playhouse.migrate import SqliteMigrator
+
+if TYPE_CHECKING:
+    from playhouse.migrate import SqliteMigrator
 
 #: What a (site, destination) pair holds, whichever schedule copies it (schema 2).
 _PAIR_TABLES = (

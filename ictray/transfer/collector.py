@@ -8,6 +8,11 @@ that cost a sixth of an ingest's time in ``ictray bench``. So while any run is g
 automatic collection is paused, and the young generation is collected between batches instead,
 when a batch has just been released and little is alive: cyclic garbage (an exception's
 traceback, say) is freed one batch later at most.
+
+The collector is the whole process's: pausing it pauses it for every thread. So a process
+decides at its start whether runs may manage it (``manage_during_runs``): the commands and the
+service, which do nothing but copy, do; the desktop app does not, so its Tk thread keeps
+Python's usual collection whatever a transfer in the embedded scheduler does.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ _lock = threading.Lock()
 _prepared = False
 _running = 0
 _was_enabled = True
+_managed = False
+
+
+def manage_during_runs(managed: bool = True) -> None:
+    """Let transfer runs manage the cycle collector in this process (see the module's text)."""
+    global _managed
+    _managed = managed
 
 
 def prepare() -> None:
@@ -49,9 +61,13 @@ def prepare() -> None:
 def paused_during_run() -> Iterator[None]:
     """Pause automatic collection while this run (or any other at the same time) goes on.
 
-    The first run of the process prepares the collector first (``prepare``).
+    The first run of the process prepares the collector first (``prepare``). Nothing is
+    changed in a process that did not call ``manage_during_runs``.
     """
     global _running, _was_enabled
+    if not _managed:
+        yield
+        return
     prepare()
     with _lock:
         if _running == 0:
@@ -69,5 +85,9 @@ def paused_during_run() -> Iterator[None]:
 
 
 def between_batches() -> None:
-    """Free cyclic garbage of the batch just written; cheap, as little else is alive now."""
-    gc.collect(0)
+    """Free cyclic garbage of the batch just written; cheap, as little else is alive now.
+
+    Where runs do not manage the collector, Python's own collection does this already.
+    """
+    if _managed:
+        gc.collect(0)

@@ -66,6 +66,8 @@ LEDGER_ROWS_PER_SLOT = 4
 #: Items whose recorded states are read in one query. Small, because every item read ahead
 #: stays in memory until handled.
 STATE_LOOKUP = 25
+#: Listings asked for at most to size one wide window.
+PROBES = 3
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,10 @@ class TransferOptions:
     """Tuning of a run; the defaults suit a busy site."""
 
     overlap: int = 600  # seconds asked for again at the start of every window
-    chunk: int = DAY  # window piece after which watermarks move
+    chunk: int = DAY  # the first window; the next ones adapt to what the appliance returns
+    min_chunk: int = 3600  # the narrowest window, for the busiest hours
+    max_chunk: int = 32 * DAY  # the widest, for a quiet site's first copy
+    window_target: int = 1000  # sessions a window aims at: watermarks move after each window
     batch_size: int = 200  # sessions written to the destination in one transaction
     concurrency: int = 4  # recordings downloaded at a time
     open_give_up: int = 7 * DAY  # a session open this long closed abnormally: store it as is
@@ -233,8 +238,10 @@ class TransferRun:
         starts = {t: self._start_of(t) for t in types}
         begin = max(0, min(starts.values()) - self.options.overlap)
         writer = BatchWriter(self, family)
+        width = self.options.chunk
         while begin < self.now:
-            end = min(begin + self.options.chunk, self.now)
+            width = self._sized(family, begin, width)
+            end = min(begin + width, self.now)
             window = reports.TimeWindow(since=begin, duration=end - begin)
             seen = 0
             with writer.keeping_what_was_read():
@@ -257,11 +264,44 @@ class TransferRun:
                 f"UTC ({seen} in this part)",
             )
             begin = end
+            width = self._next_width(end - window.since, seen)
         # Finished items are remembered as long as the appliance could still list their
         # session, whatever window a later run asks for; then they are forgotten.
         horizon = self.now - (self.job.keep_days + 1) * DAY
         for data_type in types:
             self.ledger.forget_final_before(data_type, horizon)
+
+    def _sized(self, family: Family, begin: int, width: int) -> int:
+        """``width``, or narrower where the appliance's listing shows the window would hold
+        more than ``window_target`` items.
+
+        Asked only before a window wider than the first one: a quiet stretch widens the
+        windows, and a busy one right after it would otherwise fall into one wide window.
+        """
+        options = self.options
+        for _ in range(PROBES):
+            if width <= options.chunk:
+                return width
+            window = reports.TimeWindow(since=begin, duration=min(width, self.now - begin))
+            count = sum(1 for _ in family.listing(self.client, window))
+            if count <= options.window_target:
+                return width
+            # Items are rarely spread evenly: narrowed once, the window is listed again.
+            width = max(options.min_chunk, width * options.window_target // count)
+        return width
+
+    def _next_width(self, width: int, seen: int) -> int:
+        """The next window's width, from how many sessions this one held.
+
+        A quiet site's first copy takes a few wide windows instead of a request (and a
+        watermark commit) per day; a busy stretch narrows them, so a window never holds much
+        more than ``window_target`` sessions to ask for again should the run be cut short.
+        The width changes by four times at most from one window to the next.
+        """
+        options = self.options
+        wanted = width * 4 if seen == 0 else width * options.window_target // seen
+        wanted = max(width // 4, min(width * 4, wanted))
+        return max(options.min_chunk, min(options.max_chunk, wanted))
 
     def _revisit_open(self, family: Family, types: tuple[DataType, ...]) -> None:
         """Ask again for sessions that were in progress, or whose write a crash cut short."""

@@ -34,18 +34,26 @@ class Family:
     recording_types: tuple[DataType, ...]
     fetch: Callable[..., Iterator[Any]]
     noun: str
+    listing: Callable[..., Iterator[Any]]  # the cheap report: one short row per item
 
     def types_in(self, selected: Iterable[DataType]) -> tuple[DataType, ...]:
         mine = (self.data_type, *self.recording_types)
         return tuple(t for t in mine if t in set(selected))
 
 
-SUPPORT = Family(DataType.SESSION_DATA, SUPPORT_RECORDINGS, reports.iter_sessions, "session")
+SUPPORT = Family(
+    DataType.SESSION_DATA,
+    SUPPORT_RECORDINGS,
+    reports.iter_sessions,
+    "session",
+    reports.iter_session_summaries,
+)
 PRESENTATIONS = Family(
     DataType.PRESENTATION_DATA,
     PRESENTATION_RECORDINGS,
     reports.iter_presentations,
     "presentation",
+    reports.iter_presentation_summaries,
 )
 
 

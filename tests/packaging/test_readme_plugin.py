@@ -102,3 +102,20 @@ def test_the_example_plugin_is_found_configured_and_stores_sessions(
 
     ictray("run-now", "--quiet")
     assert sorted(summaries.glob("*.json")) == files, "nothing stored twice"
+
+
+def test_the_example_passes_the_plugin_kit(installed_plugin: Path, tmp_path: Path) -> None:
+    """The README's test module, run by pytest as the plugin's author would run it."""
+    section = readme_section("Writing a destination plugin")
+    module = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    tests = tmp_path / "plugin-tests"
+    tests.mkdir()
+    (tests / "test_ictray_json_summary.py").write_text(module, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(installed_plugin)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
+         str(tests)],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tests,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\d+ passed", done.stdout), done.stdout

@@ -19,11 +19,25 @@ class _Node:
 
 @pytest.fixture(autouse=True)
 def _collector_enabled() -> Iterator[None]:
+    """A process whose runs manage the collector (the commands and the service)."""
     was = gc.isenabled()
     gc.enable()
+    collector.manage_during_runs()
     yield
+    collector.manage_during_runs(False)
     if not was:
         gc.disable()
+
+
+def test_a_process_that_keeps_its_collector_is_left_alone() -> None:
+    """The desktop app: a transfer in its scheduler changes nothing for its Tk thread."""
+    collector.manage_during_runs(False)
+    threshold = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    with collector.paused_during_run():
+        assert gc.isenabled()
+    assert gc.isenabled()
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
 
 
 def test_paused_while_any_run_goes_on_and_enabled_after_the_last() -> None:

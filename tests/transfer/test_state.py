@@ -6,12 +6,14 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
 from ictray.datatypes import DataType
 from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.settings.models import LedgerItem, Transfer
+from ictray.transfer import collector
 from ictray.transfer.engine import TransferOptions, TransferRun
 from ictray.transfer.job import prepare
 from ictray.transfer.ledger import PENDING, STORED, WRITING, Ledger, Placed
@@ -77,8 +79,16 @@ def test_many_items_in_one_call_each_keep_their_own_location(state) -> None:
     assert book.states(RECORDINGS, keys) == {}  # another data type knows none of them
 
 
+@pytest.fixture
+def command_process() -> Iterator[None]:
+    """This process as a command runs: its transfers manage the cycle collector."""
+    collector.manage_during_runs()
+    yield
+    collector.manage_during_runs(False)
+
+
 def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
-    simulator, state
+    simulator, state, command_process
 ) -> None:
     settings, book = state
     stop = threading.Event()

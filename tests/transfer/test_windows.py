@@ -1,0 +1,71 @@
+"""Windows adapt to what the appliance returns: a quiet site's first copy takes a few wide
+windows, a busy one stays narrow; either way everything is stored and watermarks end at now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ictray.appliance import contract
+from ictray.datatypes import DataType
+from ictray.settings import destinations, open_settings, schedules, sites
+from ictray.settings.models import Watermark
+from ictray.transfer.engine import TransferOptions
+from ictray.transfer.job import run_transfer
+from ictray.transfer.progress import Progress
+
+from .conftest import FAST_CLIENT
+from .expect import sql_sessions
+
+
+def _first_copy(simulator, tmp_path: Path, **options: int) -> tuple[int, list[Progress]]:
+    """Copy the site's session data into SQLite once; the reports asked for, and progress."""
+    database = tmp_path / "sessions.db"
+    seen: list[Progress] = []
+    with open_settings(tmp_path / "settings.db", create=True, credential_store=None) as settings:
+        sites.add_site(settings, name="sim", **simulator.site_fields())
+        destinations.add_destination(
+            settings,
+            name="db",
+            plugin="sql",
+            options={"connection_string": f"sqlite:///{database}"},
+        )
+        schedule = schedules.add_schedule(
+            settings,
+            name="s",
+            every="1h",
+            transfers=[schedules.parse_transfer("sim:db:session_data")],
+        )
+        before = simulator.server.count(contract.REPORTING_PATH)
+        result = run_transfer(
+            settings,
+            schedule.transfers[0],
+            options=TransferOptions(**options),
+            progress=seen.append,
+            client_options=FAST_CLIENT,
+        )
+        assert result.ok, result.errors
+        requests = simulator.server.count(contract.REPORTING_PATH) - before
+        [mark] = list(Watermark.select())
+        assert abs(mark.watermark - simulator.site.now) <= 5
+    everything = {s.lsid for s in simulator.site.iter_sessions(start_from=0)}
+    assert set(sql_sessions(database)) == everything
+    return requests, [p for p in seen if p.data_type is DataType.SESSION_DATA]
+
+
+@pytest.mark.simulator(sessions=40, days=60, seed=4, recording_size=4096)
+def test_a_quiet_site_is_copied_in_a_few_wide_windows(simulator, tmp_path: Path) -> None:
+    requests, progress = _first_copy(simulator, tmp_path)
+    # 90 days kept: one report a day would be 90 requests and 90 watermark commits.
+    assert len(progress) <= 6, len(progress)
+    assert requests <= 2 * len(progress), requests  # a wide window asks a listing first
+
+
+@pytest.mark.simulator(sessions=1500, days=2, seed=4, recording_size=4096)
+def test_a_busy_site_keeps_windows_narrow(simulator, tmp_path: Path) -> None:
+    _, progress = _first_copy(simulator, tmp_path, window_target=200)
+    # The quiet 88 days pass in a few windows; the 1,500 sessions of the last two days are
+    # asked for in windows of about 200, whatever wide window came before them.
+    busy = [p for p in progress if p.done > p.total - 2 * 86_400]
+    assert len(busy) >= 1500 // 400, [p.text for p in progress]
