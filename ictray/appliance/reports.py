@@ -2,7 +2,9 @@
 
 Session reports are parsed while they arrive (the response is read in chunks and fed to
 ``parse.py``), so a report of any size costs the memory of one session. Each function yields
-model objects; close the iterator (or read it to the end) to give the connection back.
+model objects (and, for sessions and presentations, a ``Refusal`` in place of one that cannot
+be read, see ``parse.py``); close the iterator (or read it to the end) to give the connection
+back.
 
 Recordings and backups are written in chunks into a caller's binary ``out``. A download that
 stops early (fewer bytes than ``Content-Length``, or a dropped connection) is tried again from
@@ -26,7 +28,7 @@ from urllib.parse import urlsplit
 
 from ictray.appliance import contract, parse
 from ictray.appliance.client import STREAM_ERRORS, ApiResponse, ApplianceClient
-from ictray.appliance.model import Presentation, Session, SessionSummary
+from ictray.appliance.model import Presentation, Refusal, Session, SessionSummary
 from ictray.datatypes import DataType
 from ictray.errors import ValidationError
 
@@ -73,8 +75,11 @@ class DownloadResult:
 
 def iter_sessions(
     client: ApplianceClient, window: TimeWindow | None = None, *, lsids: Iterable[str] | None = None
-) -> Iterator[Session]:
-    """``SupportSession``: the full sessions of a time window, or of the given LSIDs."""
+) -> Iterator[Session | Refusal]:
+    """``SupportSession``: the full sessions of a time window, or of the given LSIDs.
+
+    A session that cannot be read is a ``Refusal`` in its place; the others follow.
+    """
     return _iter_report(client, contract.SUPPORT_SESSION, parse.iter_sessions, window, lsids)
 
 
@@ -89,8 +94,11 @@ def iter_session_summaries(
 
 def iter_presentations(
     client: ApplianceClient, window: TimeWindow | None = None, *, lsids: Iterable[str] | None = None
-) -> Iterator[Presentation]:
-    """``PresentationSession``: the full presentations of a time window or of given LSIDs."""
+) -> Iterator[Presentation | Refusal]:
+    """``PresentationSession``: the full presentations of a time window or of given LSIDs.
+
+    A presentation that cannot be read is a ``Refusal`` in its place.
+    """
     return _iter_report(
         client, contract.PRESENTATION_SESSION, parse.iter_presentations, window, lsids
     )
