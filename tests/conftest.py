@@ -5,8 +5,8 @@
     @pytest.mark.simulator(sessions=500, days=10, seed=3, recording_size=4096)
     def test_something(simulator): ...
 
-Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace`` and
-``follow_real_clock``, which go to the server.
+Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace``,
+``follow_real_clock`` and ``dialect`` (a ``simulator.dialect.Dialect``), which go to the server.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
 
 
 SITE_DEFAULTS: dict[str, Any] = {"sessions": 40, "days": 3, "seed": 7, "recording_size": 8192}
-SERVER_OPTIONS = ("token_lifetime", "namespace", "follow_real_clock")
+SERVER_OPTIONS = ("token_lifetime", "namespace", "follow_real_clock", "dialect")
 
 
 def pytest_configure(config: pytest.Config) -> None:

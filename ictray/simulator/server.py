@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ictray.appliance import contract, xmlwrite
 from ictray.simulator import contract as rules
+from ictray.simulator.dialect import Dialect
 from ictray.simulator.faults import Faults
 from ictray.simulator.generate import SimulatedSite
 from ictray.simulator.tls import server_tls
@@ -88,8 +89,10 @@ class SimulatorServer:
         faults: Faults | None = None,
         namespace: str | None = xmlwrite.DEFAULT_NS,
         follow_real_clock: bool = False,
+        dialect: Dialect | None = None,
     ) -> None:
         self.site = site
+        self.dialect = dialect or Dialect()
         self.client_id = client_id
         self.client_secret = client_secret
         self.faults = faults or Faults()
@@ -453,7 +456,11 @@ class _Handler(BaseHTTPRequestHandler):
         out: _ChunkedWriter | _TailDropper = chunked
         if first is not None and faults.take("malformed_reports"):
             out = _TailDropper(chunked, faults.malformed_tail)
-        write(items, out, self.server.app.namespace)
+        app = self.server.app
+        if query.report in (contract.SUPPORT_SESSION, contract.PRESENTATION_SESSION):
+            write(items, out, app.namespace, app.dialect.variant)
+        else:
+            write(items, out, app.namespace)
         out.close()
 
     def _recording(self, query: rules.RecordingQuery) -> None:
