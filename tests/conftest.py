@@ -6,7 +6,9 @@
     def test_something(simulator): ...
 
 Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace``,
-``follow_real_clock`` and ``dialect`` (a ``simulator.dialect.Dialect``), which go to the server.
+``follow_real_clock``, ``dialect`` (a ``simulator.dialect.Dialect``), ``account`` (a preset name
+of ``simulator.accounts.PRESETS``, e.g. ``"guide"``, or an ``ApiAccount``; every permission by
+default) and ``token_clock``, which go to the server.
 """
 
 from __future__ import annotations
@@ -107,7 +109,14 @@ def smtp_server(smtp_ca: trustme.CA) -> Iterator[Callable[..., SmtpServer]]:
 
 
 SITE_DEFAULTS: dict[str, Any] = {"sessions": 40, "days": 3, "seed": 7, "recording_size": 8192}
-SERVER_OPTIONS = ("token_lifetime", "namespace", "follow_real_clock", "dialect")
+SERVER_OPTIONS = (
+    "token_lifetime",
+    "namespace",
+    "follow_real_clock",
+    "dialect",
+    "account",
+    "token_clock",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

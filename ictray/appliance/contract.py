@@ -1,13 +1,14 @@
 """The appliance API contract in one place: paths, report and parameter names, error texts.
 
-Everything here mirrors ``shared/api/CONTRACT.md``. Items marked ``[assumed]`` are not
-published anywhere we could read; each is one constant, so correcting it is a one-line change
-that the client and the simulator both follow.
+Everything here is described, with its public sources, in docs/appliance-api.md. Items marked
+``[assumed]`` are not published anywhere we could read; each is one constant, so correcting it
+is a one-line change that the client and the simulator both follow.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ictray.datatypes import DataType
 
@@ -33,6 +34,8 @@ OAUTH_INVALID_CLIENT = "invalid_client"
 INVALID_CLIENT_STATUS = 401  # [assumed] 400 or 401; the client accepts both
 INVALID_TOKEN_STATUS = 401  # [assumed] an expired or revoked bearer token
 TOKEN_LENGTH = 40
+#: [seen] an API account holds at most this many valid tokens; one more invalidates the oldest
+MAX_TOKENS_PER_ACCOUNT = 30
 
 # -- throttling -----------------------------------------------------------------------------------
 
@@ -43,6 +46,57 @@ RETRY_AFTER = "Retry-After"
 
 ACTION = "action"
 GET_API_INFO = "get_api_info"
+#: [seen] the command API answers this account only with read-only or full access
+COMMAND_DENY, COMMAND_READ_ONLY, COMMAND_FULL = "deny", "read_only", "full_access"
+#: [seen] answers carry the appliance's clock in the HTTP Date header (whole seconds)
+DATE_HEADER = "Date"
+
+# -- API account permissions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One permission of an API account: its ``perm_*`` name in get_api_info, how /login
+    labels it (where it is granted), and what it opens, for messages."""
+
+    name: str
+    label: str
+    opens: str
+
+
+#: [seen] name and label (docs/appliance-api.md#permissions)
+SUPPORT_REPORTING = Permission(
+    "perm_reporting_support",
+    "Allow Access to Support Session Reports and Recordings",
+    "support session reports and recordings",
+)
+#: [seen] name; [assumed] label, by analogy with the support one
+PRESENTATION_REPORTING = Permission(
+    "perm_reporting_presentation",
+    "Allow Access to Presentation Session Reports and Recordings",
+    "presentation session reports and recordings",
+)
+#: [seen] name; [assumed] label ("must have access to the backup API")
+BACKUP = Permission("perm_backup", "Allow Access to Backup API", "the backup API")
+#: [seen] name and its values deny / read_only / full_access
+COMMAND = Permission("perm_command", "Command API: Read-Only or Full Access", "the command API")
+#: [assumed] words that tell a refusal for want of a permission from other <error> texts
+_PERMISSION_WORDS = (
+    "permission",
+    "not allowed",
+    "not authorized",
+    "unauthorized",
+    "access denied",
+    "forbidden",
+    "does not have access",
+)
+
+
+def is_permission_refusal(text: str) -> bool:
+    """True for an ``<error>`` text that says the account may not do this."""
+    lowered = text.lower()
+    return any(word in lowered for word in _PERMISSION_WORDS)
+
 
 # -- reports -------------------------------------------------------------------------------------
 
@@ -77,6 +131,18 @@ RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {  # [assumed] report para
     DataType.SHOW_MY_SCREEN_RECORDINGS: (SHOW_MY_SCREEN_RECORDING, True),
     DataType.COMMAND_SHELL_RECORDINGS: (COMMAND_SHELL_RECORDING, True),
     DataType.PRESENTATION_RECORDINGS: (PRESENTATION_SESSION_RECORDING, False),
+}
+
+#: The permission each report needs.
+REPORT_PERMISSIONS = {
+    SUPPORT_SESSION: SUPPORT_REPORTING,
+    SUPPORT_SESSION_LISTING: SUPPORT_REPORTING,
+    SUPPORT_SESSION_RECORDING: SUPPORT_REPORTING,
+    SHOW_MY_SCREEN_RECORDING: SUPPORT_REPORTING,
+    COMMAND_SHELL_RECORDING: SUPPORT_REPORTING,
+    PRESENTATION_SESSION: PRESENTATION_REPORTING,
+    PRESENTATION_SESSION_LISTING: PRESENTATION_REPORTING,
+    PRESENTATION_SESSION_RECORDING: PRESENTATION_REPORTING,
 }
 
 DEFAULT_RECORDING_EXTENSION = "flv"

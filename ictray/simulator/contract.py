@@ -47,6 +47,10 @@ MULTIPART_REFUSED = "Multipart POST requests are not supported."
 BAD_JSON = "The request body is not a JSON object of strings."
 NO_TOKEN = "Invalid or expired access token"  # [assumed] 401 body text
 SERVER_FAILURE = "The service is temporarily unavailable."  # [assumed] 5xx body text
+#: [assumed] an API account lacking a permission is refused with an <error> document with this
+#: status and text (docs/appliance-api.md#permissions): the wording is not published
+PERMISSION_REFUSED_STATUS = 200
+PERMISSION_REFUSED = "This API account does not have permission to use {opens}."
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -55,9 +59,21 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class BadRequest(Exception):
     """A request the appliance answers with an ``<error>`` document holding ``text``."""
 
+    status = 200
+
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+class Refused(BadRequest):
+    """A request the API account lacks the permission for."""
+
+    status = PERMISSION_REFUSED_STATUS
+
+    def __init__(self, permission: contract.Permission) -> None:
+        super().__init__(PERMISSION_REFUSED.format(opens=permission.opens))
+        self.permission = permission
 
 
 @dataclass(frozen=True)
