@@ -9,6 +9,9 @@ Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace`
 ``follow_real_clock``, ``dialect`` (a ``simulator.dialect.Dialect``), ``account`` (a preset name
 of ``simulator.accounts.PRESETS``, e.g. ``"guide"``, or an ``ApiAccount``; every permission by
 default) and ``token_clock``, which go to the server.
+
+The process-wide token cache is emptied for each simulator: a new appliance on a port an
+earlier test used must not be offered that test's token.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from ictray.appliance import tokens
 from ictray.appliance.client import ApplianceClient
 from ictray.simulator.faults import Faults
 from ictray.simulator.generate import SimulatedSite
@@ -182,6 +186,7 @@ def simulator(
     site = SimulatedSite(**{**SITE_DEFAULTS, "host": "127.0.0.1", **options})
     ca_dir = tmp_path_factory.getbasetemp() / "simulator-ca"
     server = SimulatorServer(site, port=0, ca_dir=ca_dir, faults=faults, **server_options)
+    tokens.SHARED.clear()
     server.start()
     try:
         yield RunningSimulator(

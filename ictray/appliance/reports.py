@@ -160,7 +160,13 @@ def _stream_report(
     what = f"the {report} report"
     query, form = (params, None) if method == "GET" else (None, params)
     answer = client.open(
-        method, contract.REPORTING_PATH, what=what, params=query, data=form, empty_ok=True
+        method,
+        contract.REPORTING_PATH,
+        what=what,
+        params=query,
+        data=form,
+        empty_ok=True,
+        needs=contract.REPORT_PERMISSIONS.get(report),
     )
     if answer is None:
         return
@@ -236,7 +242,15 @@ def download_recording(
     if instance is not None:
         params[contract.INSTANCE] = str(instance)
         what += f" (instance {instance})"
-    answer_headers, size = _download(client, "GET", contract.REPORTING_PATH, params, what, out)
+    answer_headers, size = _download(
+        client,
+        "GET",
+        contract.REPORTING_PATH,
+        params,
+        what,
+        out,
+        needs=contract.REPORT_PERMISSIONS[report],
+    )
     content_type = _content_type(answer_headers)
     name = disposition_filename(answer_headers)
     return DownloadResult(size, content_type, recording_extension(content_type, name), name)
@@ -255,7 +269,14 @@ def download_backup(
         client.remember_secret(password)
         body = {contract.BACKUP_PASSWORD: password}
     headers, size = _download(
-        client, contract.BACKUP_METHOD, contract.BACKUP_PATH, {}, "the site backup", out, body
+        client,
+        contract.BACKUP_METHOD,
+        contract.BACKUP_PATH,
+        {},
+        "the site backup",
+        out,
+        body,
+        needs=contract.BACKUP,
     )
     name = backup_filename(client.host, headers)
     extension = name.rsplit(".", 1)[1].lower() if "." in name else contract.BACKUP_EXTENSION
@@ -270,12 +291,16 @@ def _download(
     what: str,
     out: BinaryIO,
     json: Mapping[str, str] | None = None,
+    *,
+    needs: contract.Permission | None = None,
 ) -> tuple[Mapping[str, str], int]:
     """Stream one file into ``out``, again from the start after a cut; (headers, bytes)."""
     start = _position(out)
     budget = client.retry_budget()
     while True:
-        answer = client.open(method, path, what=what, params=params, json=json, budget=budget)
+        answer = client.open(
+            method, path, what=what, params=params, json=json, budget=budget, needs=needs
+        )
         received = 0
         with answer:
             expected = answer.content_length
