@@ -1,0 +1,1 @@
+"""What a person can do, written once: the CLI and the desktop app both call these."""
