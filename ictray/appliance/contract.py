@@ -123,7 +123,10 @@ LSID = "lsid"
 LSIDS = "lsids"  # comma separated
 _LSID = re.compile(r"[0-9a-fA-F]{32}")  # a GUID without dashes
 LSIDS_BATCH = 100  # [assumed] lsids per request; the appliance publishes no limit
-INSTANCE = "instance"  # [assumed] recordings with several instances, numbered from 0
+#: [seen] session reports number command shell recordings from 0; [assumed] the recording
+#: report takes the same number as ``instance``: when instance 0 is refused, 1 is tried and
+#: the site is asked from 1 on (docs/appliance-api.md#recordings)
+INSTANCE = "instance"
 
 #: The report that serves each recording kind, and whether it takes an ``instance``.
 RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {  # [assumed] report parameters
@@ -147,12 +150,14 @@ REPORT_PERMISSIONS = {
 
 DEFAULT_RECORDING_EXTENSION = "flv"
 #: Content types a recording may come as, with the file extension each gets.
-RECORDING_EXTENSIONS = {  # [assumed] content types
+RECORDING_EXTENSIONS = {  # [assumed] content types (docs/appliance-api.md#recordings)
     "video/x-flv": "flv",
     "video/flv": "flv",
     "video/mp4": "mp4",
     "video/webm": "webm",
 }
+#: The first bytes of each video format, for answers that name no type (octet-stream).
+RECORDING_SIGNATURES = ((0, b"FLV", "flv"), (4, b"ftyp", "mp4"), (0, b"\x1aE\xdf\xa3", "webm"))
 
 # -- backup --------------------------------------------------------------------------------------
 

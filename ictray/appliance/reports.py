@@ -16,6 +16,7 @@ and ``DownloadIncompleteError`` is raised.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import time
@@ -28,11 +29,21 @@ from urllib.parse import urlsplit
 
 from ictray.appliance import contract, parse
 from ictray.appliance.client import STREAM_ERRORS, ApiResponse, ApplianceClient
+from ictray.appliance.errors import (
+    ApplianceError,
+    ApplianceUnreachableError,
+    DownloadIncompleteError,
+    PermissionRefusedError,
+    RecordingExpiredError,
+)
 from ictray.appliance.model import Presentation, Refusal, Session, SessionSummary
 from ictray.datatypes import DataType
 from ictray.errors import ValidationError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: How many first bytes of a download are kept to tell its format when its answer names none.
+SIGNATURE_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -225,9 +236,13 @@ def download_recording(
 ) -> DownloadResult:
     """Write one recording into ``out``; the extension comes from the answer (default flv).
 
-    ``instance`` (from 0) is required for Show My Screen and command shell recordings and
-    must be ``None`` for the others. Raises ``RecordingExpiredError`` when the appliance no
-    longer keeps it.
+    ``instance`` (from 0, as the session report numbers them) is required for Show My Screen
+    and command shell recordings and must be ``None`` for the others. Raises
+    ``RecordingExpiredError`` when the appliance no longer keeps it.
+
+    [assumed] the recording report numbers instances as the session report does; a site that
+    refuses instance 0 is asked for instance 1 instead, and from then on every instance one
+    higher (learnt once per site and process, docs/appliance-api.md#recordings).
     """
     if kind not in contract.RECORDING_REPORTS:
         raise ValueError(f"{kind.label} are not recordings")
@@ -237,11 +252,53 @@ def download_recording(
         raise ValueError(
             f"{kind.label.lower()} {'need' if needs_instance else 'take no'} instance number"
         )
-    params = {contract.GENERATE_REPORT: report, contract.LSID: lsid}
     what = f"the {kind.label.lower().rstrip('s')} of session {lsid}"
+    if instance is None:
+        return _download_recording(client, report, lsid, None, what, out)
+    what += f" (instance {instance})"
+    site = client.site
+    offset = site.instance_offset
+    try:
+        result = _download_recording(client, report, lsid, instance + (offset or 0), what, out)
+    except (
+        RecordingExpiredError,
+        PermissionRefusedError,
+        ApplianceUnreachableError,
+        DownloadIncompleteError,
+    ):
+        raise
+    except ApplianceError as refused:
+        if offset is not None or instance != 0:
+            raise
+        try:
+            result = _download_recording(client, report, lsid, 1, what, out)
+        except ApplianceError:
+            raise refused from None
+        site.instance_offset = 1
+        log.info(
+            "site %s numbers recording instances from 1 (instance 0 was refused: %s); later "
+            "recordings are asked for one number higher than the session report lists them",
+            client.site_name,
+            refused.appliance_text or refused,
+        )
+        return result
+    if offset is None:
+        site.instance_offset = 0
+    return result
+
+
+def _download_recording(
+    client: ApplianceClient,
+    report: str,
+    lsid: str,
+    instance: int | None,
+    what: str,
+    out: BinaryIO,
+) -> DownloadResult:
+    params = {contract.GENERATE_REPORT: report, contract.LSID: lsid}
     if instance is not None:
         params[contract.INSTANCE] = str(instance)
-        what += f" (instance {instance})"
+    signature = bytearray()
     answer_headers, size = _download(
         client,
         "GET",
@@ -250,10 +307,12 @@ def download_recording(
         what,
         out,
         needs=contract.REPORT_PERMISSIONS[report],
+        signature=signature,
     )
     content_type = _content_type(answer_headers)
     name = disposition_filename(answer_headers)
-    return DownloadResult(size, content_type, recording_extension(content_type, name), name)
+    extension = recording_extension(content_type, name, bytes(signature))
+    return DownloadResult(size, content_type, extension, name)
 
 
 def download_backup(
@@ -293,8 +352,12 @@ def _download(
     json: Mapping[str, str] | None = None,
     *,
     needs: contract.Permission | None = None,
+    signature: bytearray | None = None,
 ) -> tuple[Mapping[str, str], int]:
-    """Stream one file into ``out``, again from the start after a cut; (headers, bytes)."""
+    """Stream one file into ``out``, again from the start after a cut; (headers, bytes).
+
+    ``signature`` receives the first ``SIGNATURE_BYTES`` of the file.
+    """
     start = _position(out)
     budget = client.retry_budget()
     while True:
@@ -306,6 +369,9 @@ def _download(
             expected = answer.content_length
             try:
                 for chunk in answer.iter_bytes():
+                    if signature is not None and received < SIGNATURE_BYTES:
+                        del signature[received:]
+                        signature += chunk[: SIGNATURE_BYTES - received]
                     out.write(chunk)
                     received += len(chunk)
             except STREAM_ERRORS as error:
@@ -364,8 +430,9 @@ def backup_filename(host: str, headers: Mapping[str, str]) -> str:
     return name
 
 
-def recording_extension(content_type: str | None, filename: str | None) -> str:
-    """The extension for a recording: from its file name, else its content type, else flv."""
+def recording_extension(content_type: str | None, filename: str | None, head: bytes = b"") -> str:
+    """The extension for a recording: from its file name, else its content type, else its
+    first bytes (``head``), else flv."""
     if filename and "." in filename:
         extension = filename.rsplit(".", 1)[1].lower()
         if extension.isalnum() and len(extension) <= 8:
@@ -376,4 +443,7 @@ def recording_extension(content_type: str | None, filename: str | None) -> str:
         guessed = mimetypes.guess_extension(content_type)
         if guessed:
             return guessed.lstrip(".")
+    for offset, magic, extension in contract.RECORDING_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return extension
     return contract.DEFAULT_RECORDING_EXTENSION

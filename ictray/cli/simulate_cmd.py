@@ -15,7 +15,7 @@ from dataclasses import replace
 from ictray.errors import IctrayError, ValidationError
 from ictray.simulator.accounts import COMMAND_ACCESS, PRESETS, ApiAccount
 from ictray.simulator.contract import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ictray.simulator.dialect import SHOW_MY_SCREEN_FORMS
+from ictray.simulator.dialect import RECORDING_CONTENT_TYPES, SHOW_MY_SCREEN_FORMS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,6 +101,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="sessions carry elements and attributes no reader knows",
     )
+    dialect.add_argument(
+        "--recording-instance-base",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="the instance number the recording report gives the first recording of a session "
+        "(the session report numbers them from 0; default 0)",
+    )
+    dialect.add_argument(
+        "--recording-content-type",
+        choices=RECORDING_CONTENT_TYPES,
+        default="video",
+        help="how recordings are typed: video (video/x-flv or video/mp4, the default), named "
+        "(application/octet-stream with a file name), bare (application/octet-stream)",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -155,7 +170,12 @@ def run(args: argparse.Namespace) -> int:
             faults=Faults(token_lifetime=args.token_lifetime),
             follow_real_clock=True,
             account=_account(args),
-            dialect=Dialect(show_my_screen=args.show_my_screen, extra_markup=args.extra_markup),
+            dialect=Dialect(
+                show_my_screen=args.show_my_screen,
+                extra_markup=args.extra_markup,
+                recording_instance_base=args.recording_instance_base,
+                recording_content_type=args.recording_content_type,
+            ),
         )
     except OSError as error:
         raise IctrayError(

@@ -14,6 +14,12 @@ show_my_screen             ``list``: ``show_my_screen_recordings/show_my_screen_
                            ``_view_url``, one recording
 extra_markup               sessions carry elements and attributes no reader knows, one of them
                            in a namespace of its own (a newer appliance version)
+recording_instance_base    the ``instance`` the recording report gives the first recording the
+                           session report lists as instance 0: ``0`` (default) or ``1``; with
+                           ``1``, ``instance=0`` is refused
+recording_content_type     ``video``: ``video/x-flv`` or ``video/mp4`` (default); ``named``:
+                           ``application/octet-stream`` with a file name in
+                           ``Content-Disposition``; ``bare``: ``application/octet-stream`` alone
 =========================  =====================================================================
 """
 
@@ -24,6 +30,7 @@ from dataclasses import dataclass
 from ictray.appliance.xmlwrite import Variant
 
 SHOW_MY_SCREEN_FORMS = ("list", "flat")
+RECORDING_CONTENT_TYPES = ("video", "named", "bare")
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,20 @@ class Dialect:
 
     show_my_screen: str = "list"
     extra_markup: bool = False
+    recording_instance_base: int = 0
+    recording_content_type: str = "video"
 
     def __post_init__(self) -> None:
-        if self.show_my_screen not in SHOW_MY_SCREEN_FORMS:
-            raise ValueError(
-                f"show_my_screen must be one of {', '.join(SHOW_MY_SCREEN_FORMS)}, "
-                f"not {self.show_my_screen!r}"
-            )
+        for name, choices in (
+            ("show_my_screen", SHOW_MY_SCREEN_FORMS),
+            ("recording_content_type", RECORDING_CONTENT_TYPES),
+            ("recording_instance_base", (0, 1)),
+        ):
+            if getattr(self, name) not in choices:
+                raise ValueError(
+                    f"{name} must be one of {', '.join(map(str, choices))}, "
+                    f"not {getattr(self, name)!r}"
+                )
 
     @property
     def variant(self) -> Variant:

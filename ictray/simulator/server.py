@@ -37,6 +37,7 @@ from ictray.appliance import contract, xmlwrite
 from ictray.simulator import contract as rules
 from ictray.simulator.accounts import ApiAccount, Tokens
 from ictray.simulator.accounts import account as make_account
+from ictray.simulator.content import MP4
 from ictray.simulator.dialect import Dialect
 from ictray.simulator.faults import Faults
 from ictray.simulator.generate import SimulatedSite
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 64 * 1024
 SOCKET_TIMEOUT = 60.0
 XML_TYPE = "text/xml; charset=UTF-8"
+OCTET_STREAM = "application/octet-stream"
 
 
 class SimulatorServer:
@@ -492,17 +494,31 @@ class _Handler(BaseHTTPRequestHandler):
     def _recording(self, query: rules.RecordingQuery) -> None:
         app = self.server.app
         site = app.site
-        data = site.recording(query.report, query.lsid, query.instance)
+        instance = query.instance
+        if instance is not None:  # the session report's number for it
+            instance -= app.dialect.recording_instance_base
+        data = None
+        if instance is None or instance >= 0:
+            data = site.recording(query.report, query.lsid, instance)
         if data is None:
             self._send_error_document(rules.NO_RECORDING)
             return
         if app.faults.expired_recordings or site.is_recording_expired(
-            query.report, query.lsid, query.instance
+            query.report, query.lsid, instance
         ):
             self._send_error_document(contract.RECORDING_EXPIRED)
             return
-        content_type = site.recording_content_type(query.report, query.lsid, query.instance)
-        self._send_download(data, content_type, {})
+        content_type = site.recording_content_type(query.report, query.lsid, instance)
+        headers: dict[str, str] = {}
+        form = app.dialect.recording_content_type
+        if form != "video":
+            extension = "mp4" if content_type == MP4 else "flv"
+            if form == "named":
+                number = "" if query.instance is None else f"-{query.instance}"
+                name = f"{query.lsid}{number}.{extension}"
+                headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            content_type = OCTET_STREAM
+        self._send_download(data, content_type, headers)
 
     # -- backup API -------------------------------------------------------------------------
 
