@@ -31,15 +31,18 @@ EXPIRES_IN = "expires_in"
 TOKEN_TYPE_BEARER = "Bearer"
 DEFAULT_TOKEN_LIFETIME = 3600  # seconds, when the answer has no expires_in
 OAUTH_INVALID_CLIENT = "invalid_client"
-INVALID_CLIENT_STATUS = 401  # [assumed] 400 or 401; the client accepts both
-INVALID_TOKEN_STATUS = 401  # [assumed] an expired or revoked bearer token
+#: [assumed] 400 or 401, the client accepts both; an expired or revoked bearer token 401
+#: (docs/appliance-api.md#authentication)
+INVALID_CLIENT_STATUS = 401
+INVALID_TOKEN_STATUS = 401
 TOKEN_LENGTH = 40
 #: [seen] an API account holds at most this many valid tokens; one more invalidates the oldest
 MAX_TOKENS_PER_ACCOUNT = 30
 
 # -- throttling -----------------------------------------------------------------------------------
 
-RATE_LIMITED_STATUS = 429  # [assumed] past about 20 requests/s per API account
+#: [assumed] past about 20 requests/s per API account (docs/appliance-api.md#authentication)
+RATE_LIMITED_STATUS = 429
 RETRY_AFTER = "Retry-After"
 
 # -- commands ------------------------------------------------------------------------------------
@@ -70,17 +73,18 @@ SUPPORT_REPORTING = Permission(
     "Allow Access to Support Session Reports and Recordings",
     "support session reports and recordings",
 )
-#: [seen] name; [assumed] label, by analogy with the support one
+#: [seen] name; [assumed] label, by analogy (docs/appliance-api.md#permissions)
 PRESENTATION_REPORTING = Permission(
     "perm_reporting_presentation",
     "Allow Access to Presentation Session Reports and Recordings",
     "presentation session reports and recordings",
 )
-#: [seen] name; [assumed] label ("must have access to the backup API")
+#: [seen] name; [assumed] label wording (docs/appliance-api.md#permissions)
 BACKUP = Permission("perm_backup", "Allow Access to Backup API", "the backup API")
 #: [seen] name and its values deny / read_only / full_access
 COMMAND = Permission("perm_command", "Command API: Read-Only or Full Access", "the command API")
 #: [assumed] words that tell a refusal for want of a permission from other <error> texts
+#: (docs/appliance-api.md#permissions)
 _PERMISSION_WORDS = (
     "permission",
     "not allowed",
@@ -122,14 +126,16 @@ WINDOW_PARAMETERS = (START_DATE, START_TIME, END_DATE, END_TIME)
 LSID = "lsid"
 LSIDS = "lsids"  # comma separated
 _LSID = re.compile(r"[0-9a-fA-F]{32}")  # a GUID without dashes
-LSIDS_BATCH = 100  # [assumed] lsids per request; the appliance publishes no limit
+#: [assumed] lsids per request; no limit is published (docs/appliance-api.md#reports)
+LSIDS_BATCH = 100
 #: [seen] session reports number command shell recordings from 0; [assumed] the recording
 #: report takes the same number as ``instance``: when instance 0 is refused, 1 is tried and
 #: the site is asked from 1 on (docs/appliance-api.md#recordings)
 INSTANCE = "instance"
 
 #: The report that serves each recording kind, and whether it takes an ``instance``.
-RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {  # [assumed] report parameters
+#: [assumed] report parameters (docs/appliance-api.md#recordings)
+RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {
     DataType.SESSION_RECORDINGS: (SUPPORT_SESSION_RECORDING, False),
     DataType.SHOW_MY_SCREEN_RECORDINGS: (SHOW_MY_SCREEN_RECORDING, True),
     DataType.COMMAND_SHELL_RECORDINGS: (COMMAND_SHELL_RECORDING, True),
@@ -166,7 +172,7 @@ RECORDING_SIGNATURES = ((0, b"FLV", "flv"), (4, b"ftyp", "mp4"), (0, b"\x1aE\xdf
 BACKUP_METHOD = "POST"
 BACKUP_PASSWORD = "password"
 BACKUP_EXTENSION = "nsb"
-BACKUP_CONTENT_TYPE = "application/octet-stream"  # [assumed]
+BACKUP_CONTENT_TYPE = "application/octet-stream"  # [assumed] docs/appliance-api.md#backups
 
 # -- XML namespaces seen (the parser ignores them; the simulator writes one) -------------------
 
@@ -176,7 +182,8 @@ NAMESPACE_PRA = "http://www.beyondtrust.com/sra/namespaces/API/reporting"
 
 # -- <error> texts seen in the wild ---------------------------------------------------------------
 
-#: The only empty-result text seen; [assumed] presentation reports answer the same.
+#: The only empty-result text seen; [assumed] presentation reports answer the same
+#: (docs/appliance-api.md#errors).
 NO_SUPPORT_RESULTS = "No Support report information matching your chosen criteria is available."
 NO_RESULTS_PREFIX = "No "
 NO_RESULTS_MARKER = "matching your chosen criteria"

@@ -34,7 +34,7 @@ from ictray.simulator.generate import SimulatedSite
 
 NS = "{" + DEFAULT_NS + "}"
 START = 1_700_000_000
-# The children of <session> in the order real responses have them (CONTRACT.md).
+# The children of <session> in the order real responses have them (docs/appliance-api.md).
 CONTRACT_ORDER = [
     "session_type",
     "lseq",
