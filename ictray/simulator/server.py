@@ -377,9 +377,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _authorised(self) -> ApiAccount | None:
         """The account whose valid token the request carries, else None."""
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
         app = self.server.app
+        if scheme.lower() != "bearer" or app.faults.reject_credentials:
+            return None
         client_id = app.tokens.account_of(token.strip(), app.faults.token_epoch)
         return app.accounts.get(client_id) if client_id is not None else None
 
