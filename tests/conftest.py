@@ -10,8 +10,13 @@ or writes the settings, logs or autostart entries of the person running the test
     @pytest.mark.simulator(sessions=500, days=10, seed=3, recording_size=4096)
     def test_something(simulator): ...
 
-Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace`` and
-``follow_real_clock``, which go to the server.
+Marker keywords go to ``SimulatedSite``, except ``token_lifetime``, ``namespace``,
+``follow_real_clock``, ``dialect`` (a ``simulator.dialect.Dialect``), ``account`` (a preset name
+of ``simulator.accounts.PRESETS``, e.g. ``"guide"``, or an ``ApiAccount``; every permission by
+default) and ``token_clock``, which go to the server.
+
+The process-wide token cache is emptied for each simulator: a new appliance on a port an
+earlier test used must not be offered that test's token.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from ictray.appliance import tokens
 from ictray.appliance.client import ApplianceClient
 from ictray.destinations.sql.connstr import ConnectionInfo, parse_connection_string
 from ictray.simulator.faults import Faults
@@ -197,7 +203,14 @@ def syslog_server() -> Iterator[SyslogServer]:
 
 
 SITE_DEFAULTS: dict[str, Any] = {"sessions": 40, "days": 3, "seed": 7, "recording_size": 8192}
-SERVER_OPTIONS = ("token_lifetime", "namespace", "follow_real_clock")
+SERVER_OPTIONS = (
+    "token_lifetime",
+    "namespace",
+    "follow_real_clock",
+    "dialect",
+    "account",
+    "token_clock",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -263,6 +276,7 @@ def simulator(
     site = SimulatedSite(**{**SITE_DEFAULTS, "host": "127.0.0.1", **options})
     ca_dir = tmp_path_factory.getbasetemp() / "simulator-ca"
     server = SimulatorServer(site, port=0, ca_dir=ca_dir, faults=faults, **server_options)
+    tokens.SHARED.clear()
     server.start()
     try:
         yield RunningSimulator(

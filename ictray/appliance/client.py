@@ -8,7 +8,12 @@ with HTTP 200. What it returns is an ``ApiResponse`` whose body has not been rea
 reports and recordings stream through in chunks. The report requests are in ``reports.py``.
 
 A client may be shared between threads (several downloads at a time): each thread sends through
-its own ``requests.Session`` while the token is shared.
+its own ``requests.Session``. The token is shared wider still: by every client of the same site
+and API account in the process (``tokens.py``), as the appliance allows an account only 30.
+
+The appliance's clock comes from ``get_api_info`` when the command API answers the account, and
+otherwise from the HTTP ``Date`` header of an answer (``read_clock``): an account set up as the
+guide says (reporting and backup permissions only) may not use the command API.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, overload
@@ -28,17 +34,18 @@ from urllib.parse import urlsplit
 import requests
 
 from ictray import __version__
-from ictray.appliance import contract
+from ictray.appliance import contract, tokens
 from ictray.appliance.errors import (
     ApplianceError,
     ApplianceUnreachableError,
     CertificateRejectedError,
     CredentialsRejectedError,
     DownloadIncompleteError,
+    PermissionRefusedError,
     RecordingExpiredError,
 )
 from ictray.appliance.model import ApiInfo
-from ictray.appliance.parse import find_error, parse_api_info
+from ictray.appliance.parse import MalformedReportError, find_error, parse_api_info
 from ictray.errors import ConfigurationError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -47,7 +54,9 @@ CHUNK_SIZE = 64 * 1024
 #: How much of an answer is read before deciding whether it is an ``<error>`` document.
 HEAD_SIZE = 4096
 #: A token is renewed this long before it expires (at most; a tenth of its lifetime if less).
-TOKEN_RENEW_MARGIN = 60.0
+TOKEN_RENEW_MARGIN = tokens.RENEW_MARGIN
+#: where API accounts and their permissions are set up on the appliance
+API_CONFIGURATION = "/login > Management > API Configuration"
 #: What ``requests`` raises when a connection drops while a body is being read.
 STREAM_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
@@ -137,6 +146,22 @@ class ApiResponse:
         self.close()
 
 
+@dataclass(frozen=True)
+class ApplianceClock:
+    """The appliance's time, read at the start of a run or a site test.
+
+    ``now`` is the appliance's UNIX time (whole seconds); ``skew`` how many seconds this
+    computer's clock is ahead of it (negative: behind), good to about a second; ``source``
+    where it came from: ``get_api_info`` or ``the Date header``. ``info`` is the
+    get_api_info answer when the command API gave it.
+    """
+
+    now: int
+    skew: float
+    source: str
+    info: ApiInfo | None = None
+
+
 class RetryBudget:
     """How many more tries one operation may make, and how long it may keep trying."""
 
@@ -172,7 +197,8 @@ class ApplianceClient:
     system store (for appliances with a private CA). ``timeout`` bounds every socket wait;
     ``max_retries`` and ``max_retry_time`` bound the retries of one call, which wait
     ``backoff_base * 2**n`` seconds (with jitter, at most ``backoff_max``). ``site_name`` is
-    the name error messages use (default: the host).
+    the name error messages use (default: the host). ``token_cache`` holds the site's token
+    and what was learnt of it; by default the one the whole process shares.
     """
 
     def __init__(
@@ -188,6 +214,7 @@ class ApplianceClient:
         site_name: str | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        token_cache: tokens.TokenCache | None = None,
     ) -> None:
         self.host = normalise_host(host)
         self.site_name = site_name or self.host
@@ -213,9 +240,8 @@ class ApplianceClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
-        self._token: str | None = None
-        self._token_renew_at = 0.0
-        self._token_lock = threading.Lock()
+        self._tokens = token_cache if token_cache is not None else tokens.SHARED
+        self.site = self._tokens.entry(self.host, client_id, client_secret)
         self._secrets: list[str] = [client_secret]
 
     @classmethod
@@ -264,27 +290,106 @@ class ApplianceClient:
     # -- public calls -----------------------------------------------------------------------
 
     def get_api_info(self) -> ApiInfo:
-        """The API version and the appliance's clock (also a cheap test of a site)."""
+        """The API version, the appliance's clock and the account's permissions.
+
+        It belongs to the command API, which an account set up as the guide says may not use:
+        the refusal is a ``PermissionRefusedError`` (or another ``ApplianceError``).
+        """
         params = {contract.ACTION: contract.GET_API_INFO}
         with self.open(
-            "GET", contract.COMMAND_PATH, params=params, what="the API information"
+            "GET",
+            contract.COMMAND_PATH,
+            params=params,
+            what="the API information",
+            needs=contract.COMMAND,
         ) as answer:
             body = b"".join(self.read_all(answer, what="the API information"))
         return parse_api_info(body)
 
-    def clock_skew(self) -> float:
-        """Seconds the local clock is ahead of the appliance's (negative: behind).
+    def read_clock(self) -> ApplianceClock:
+        """The appliance's time and this computer's skew, whether or not the command API answers.
 
-        A fast local clock loses data: a window that ends at the local "now" reaches past the
-        appliance's present, and sessions the appliance records after that point are never
-        asked for again. The estimate takes the middle of the request's round trip and the
-        middle of the appliance's whole-second timestamp, so it is good to about a second.
+        ``get_api_info`` is asked while the command API answers this account; once it refused
+        (remembered for the site, for the whole process), the ``Date`` header of an answer
+        is read instead: of the token request when a token was just fetched, else of a
+        listing of a one-second window, which costs the appliance nothing. Both are whole
+        seconds; the estimate takes the middle of the round trip and of the second, so it is
+        good to about a second. A fast local clock loses data (a window ending at the local
+        "now" reaches past what the appliance has recorded), so runs end windows at ``now``.
         """
-        self._bearer()
-        sent = time.time()
-        info = self.get_api_info()
-        received = time.time()
-        return (sent + received) / 2 - (info.timestamp + 0.5)
+        self._local.date = None
+        self._bearer()  # rejected credentials are theirs to report, not the command API's
+        if self.site.command_api is not False:
+            self._local.date = None
+            sent = time.time()
+            try:
+                info = self.get_api_info()
+            except (ApplianceUnreachableError, DownloadIncompleteError, CertificateRejectedError):
+                raise
+            except (ApplianceError, MalformedReportError) as error:
+                self.site.command_api = False
+                log.info(
+                    "site %s: the command API does not answer this API account (%s); the "
+                    "appliance's clock is read from the Date header of its answers",
+                    self.site_name,
+                    self.describe(error),
+                )
+            else:
+                received = time.time()
+                self.site.command_api = True
+                skew = (sent + received) / 2 - (info.timestamp + 0.5)
+                return ApplianceClock(info.timestamp, skew, "get_api_info", info)
+        found = self._clock_from_date()
+        if found is not None:
+            return found
+        self._probe_clock()
+        found = self._clock_from_date()
+        if found is None:
+            raise ApplianceError(
+                self.site_name,
+                "the appliance's answers carry no Date header and the command API does not "
+                "answer this API account, so the appliance's clock cannot be read; give the "
+                f"API account read-only access to the command API ({API_CONFIGURATION})",
+            )
+        return found
+
+    def clock_skew(self) -> float:
+        """Seconds the local clock is ahead of the appliance's (negative: behind)."""
+        return self.read_clock().skew
+
+    def _probe_clock(self) -> None:
+        """Ask for something cheap, for the Date header of the answer (whatever it says)."""
+        params = {
+            contract.GENERATE_REPORT: contract.SUPPORT_SESSION_LISTING,
+            contract.START_TIME: str(int(time.time())),
+            contract.DURATION: "1",
+        }
+        response = self._send(
+            "GET",
+            contract.REPORTING_PATH,
+            what="the appliance's clock",
+            params=params,
+            data=None,
+            json=None,
+            budget=self.retry_budget(),
+        )
+        response.close()
+
+    def _note_date(self, response: requests.Response, sent: float, received: float) -> None:
+        """Remember this thread's last answer's Date header, with when it was asked for."""
+        self._local.date = (sent, received, response.headers.get(contract.DATE_HEADER))
+
+    def _clock_from_date(self) -> ApplianceClock | None:
+        noted = getattr(self._local, "date", None)
+        if noted is None or not noted[2]:
+            return None
+        sent, received, header = noted
+        try:
+            stamp = int(parsedate_to_datetime(header).timestamp())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        skew = (sent + received) / 2 - (stamp + 0.5)
+        return ApplianceClock(stamp, skew, "the Date header")
 
     @overload
     def open(
@@ -298,6 +403,7 @@ class ApplianceClient:
         json: Mapping[str, str] | None = ...,
         empty_ok: Literal[False] = ...,
         budget: RetryBudget | None = ...,
+        needs: contract.Permission | None = ...,
     ) -> ApiResponse: ...
 
     @overload
@@ -312,6 +418,7 @@ class ApplianceClient:
         json: Mapping[str, str] | None = ...,
         empty_ok: Literal[True],
         budget: RetryBudget | None = ...,
+        needs: contract.Permission | None = ...,
     ) -> ApiResponse | None: ...
 
     def open(
@@ -325,6 +432,7 @@ class ApplianceClient:
         json: Mapping[str, str] | None = None,
         empty_ok: bool = False,
         budget: RetryBudget | None = None,
+        needs: contract.Permission | None = None,
     ) -> ApiResponse | None:
         """Send one API call and return its answer unread, or ``None`` for "nothing matched".
 
@@ -333,7 +441,9 @@ class ApplianceClient:
         ``empty_ok`` the appliance's "No ... matching your chosen criteria" answer means an
         empty result (``None``); otherwise it is an ``ApplianceError``. An expired recording
         raises ``RecordingExpiredError``; an answer that stops before its head could be read
-        is asked for again, and ``DownloadIncompleteError`` when the budget is spent.
+        is asked for again, and ``DownloadIncompleteError`` when the budget is spent. ``needs``
+        is the permission the call needs: a refusal for want of it is a
+        ``PermissionRefusedError`` that names it.
         """
         budget = budget or self.retry_budget()
         while True:
@@ -354,9 +464,9 @@ class ApplianceClient:
                 if empty_ok and contract.is_empty_result(error_text):
                     response.close()
                     return None
-                raise self.error_for(error_text, what)
+                raise self.error_for(error_text, what, needs, response.status_code)
             if not 200 <= response.status_code < 300:
-                raise self._status_error(response, what, bytes(head))
+                raise self._status_error(response, what, bytes(head), needs)
         except BaseException:
             response.close()
             raise
@@ -444,6 +554,7 @@ class ApplianceClient:
         refreshed = False
         while True:
             token = self._bearer(budget)
+            sent = time.time()
             try:
                 response = self._session.request(
                     method,
@@ -460,6 +571,7 @@ class ApplianceClient:
             except requests.exceptions.RequestException as error:
                 self._retry_after_exception(budget, error, what)
                 continue
+            self._note_date(response, sent, time.time())
             status = response.status_code
             if status == contract.INVALID_TOKEN_STATUS and not refreshed:
                 response.close()
@@ -548,26 +660,30 @@ class ApplianceClient:
     # -- OAuth ------------------------------------------------------------------------------
 
     def _bearer(self, budget: RetryBudget | None = None) -> str:
-        """The current token, fetched when there is none or it is about to expire."""
-        with self._token_lock:
-            if self._token is not None and time.monotonic() < self._token_renew_at:
-                return self._token
-            token, lifetime = self._fetch_token(budget or self.retry_budget())
-            self._token = token
+        """The site's token, fetched when there is none or it is about to expire.
+
+        Shared by every client of this site and API account in the process: while one thread
+        fetches, the others wait for that token rather than fetching their own.
+        """
+        site = self.site
+        with site.lock:
+            token = site.token
+            if token is None or self._tokens.clock() >= site.renew_at:
+                token, lifetime = self._fetch_token(budget or self.retry_budget())
+                site.token = token
+                site.renew_at = self._tokens.renew_at(lifetime)
+                site.tokens_fetched += 1
+        if token not in self._secrets:
             self._secrets.append(token)
-            self._token_renew_at = (
-                time.monotonic() + lifetime - min(TOKEN_RENEW_MARGIN, lifetime / 10)
-            )
-            return token
+        return token
 
     def _forget_token(self, token: str) -> None:
-        with self._token_lock:
-            if self._token == token:
-                self._token = None
+        self.site.forget(token)
 
     def _fetch_token(self, budget: RetryBudget) -> tuple[str, float]:
         what = "an API token"
         while True:
+            sent = time.time()
             try:
                 response = self._session.post(
                     self.base_url + contract.TOKEN_PATH,
@@ -580,6 +696,7 @@ class ApplianceClient:
             except requests.exceptions.RequestException as error:
                 self._retry_after_exception(budget, error, what)
                 continue
+            self._note_date(response, sent, time.time())
             status = response.status_code
             if status == contract.RATE_LIMITED_STATUS or status >= 500:
                 self._retry_after_status(budget, response, what)
@@ -624,9 +741,17 @@ class ApplianceClient:
 
     # -- errors -----------------------------------------------------------------------------
 
-    def error_for(self, text: str, what: str) -> ApplianceError:
-        """The typed error for an ``<error>`` document's text."""
+    def error_for(
+        self,
+        text: str,
+        what: str,
+        needs: contract.Permission | None = None,
+        status: int | None = None,
+    ) -> ApplianceError:
+        """The typed error for an ``<error>`` document's text (and the call's permission)."""
         text = self._scrub(text.strip())
+        if needs is not None and (status == 403 or contract.is_permission_refusal(text)):
+            return self._permission_error(needs, what, text, status)
         if contract.is_recording_expired(text):
             return RecordingExpiredError(
                 self.site_name, f"{what} has expired on the appliance: {text}", appliance_text=text
@@ -642,8 +767,29 @@ class ApplianceClient:
             self.site_name, f"the appliance refused {what}: {text}", appliance_text=text
         )
 
-    def _status_error(self, response: requests.Response, what: str, head: bytes) -> ApplianceError:
+    def _permission_error(
+        self, needs: contract.Permission, what: str, text: str, status: int | None
+    ) -> PermissionRefusedError:
+        said = f" ({text})" if text else ""
+        return PermissionRefusedError(
+            self.site_name,
+            f"the API account may not use {needs.opens}: the appliance refused {what}{said}; "
+            f"grant it the permission '{needs.label}' ({API_CONFIGURATION})",
+            permission=needs,
+            appliance_text=text or None,
+            status=status,
+        )
+
+    def _status_error(
+        self,
+        response: requests.Response,
+        what: str,
+        head: bytes,
+        needs: contract.Permission | None = None,
+    ) -> ApplianceError:
         status = response.status_code
+        if status == 403 and needs is not None:
+            return self._permission_error(needs, what, find_error(head) or "", status)
         if status == 403:
             message = (
                 f"the API account may not read {what} (HTTP 403); give it the reporting "

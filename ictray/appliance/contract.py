@@ -1,13 +1,14 @@
 """The appliance API contract in one place: paths, report and parameter names, error texts.
 
-Everything here mirrors ``shared/api/CONTRACT.md``. Items marked ``[assumed]`` are not
-published anywhere we could read; each is one constant, so correcting it is a one-line change
-that the client and the simulator both follow.
+Everything here is described, with its public sources, in docs/appliance-api.md. Items marked
+``[assumed]`` are not published anywhere we could read; each is one constant, so correcting it
+is a one-line change that the client and the simulator both follow.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ictray.datatypes import DataType
 
@@ -30,19 +31,76 @@ EXPIRES_IN = "expires_in"
 TOKEN_TYPE_BEARER = "Bearer"
 DEFAULT_TOKEN_LIFETIME = 3600  # seconds, when the answer has no expires_in
 OAUTH_INVALID_CLIENT = "invalid_client"
-INVALID_CLIENT_STATUS = 401  # [assumed] 400 or 401; the client accepts both
-INVALID_TOKEN_STATUS = 401  # [assumed] an expired or revoked bearer token
+#: [assumed] 400 or 401, the client accepts both; an expired or revoked bearer token 401
+#: (docs/appliance-api.md#authentication)
+INVALID_CLIENT_STATUS = 401
+INVALID_TOKEN_STATUS = 401
 TOKEN_LENGTH = 40
+#: [seen] an API account holds at most this many valid tokens; one more invalidates the oldest
+MAX_TOKENS_PER_ACCOUNT = 30
 
 # -- throttling -----------------------------------------------------------------------------------
 
-RATE_LIMITED_STATUS = 429  # [assumed] past about 20 requests/s per API account
+#: [assumed] past about 20 requests/s per API account (docs/appliance-api.md#authentication)
+RATE_LIMITED_STATUS = 429
 RETRY_AFTER = "Retry-After"
 
 # -- commands ------------------------------------------------------------------------------------
 
 ACTION = "action"
 GET_API_INFO = "get_api_info"
+#: [seen] the command API answers this account only with read-only or full access
+COMMAND_DENY, COMMAND_READ_ONLY, COMMAND_FULL = "deny", "read_only", "full_access"
+#: [seen] answers carry the appliance's clock in the HTTP Date header (whole seconds)
+DATE_HEADER = "Date"
+
+# -- API account permissions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One permission of an API account: its ``perm_*`` name in get_api_info, how /login
+    labels it (where it is granted), and what it opens, for messages."""
+
+    name: str
+    label: str
+    opens: str
+
+
+#: [seen] name and label (docs/appliance-api.md#permissions)
+SUPPORT_REPORTING = Permission(
+    "perm_reporting_support",
+    "Allow Access to Support Session Reports and Recordings",
+    "support session reports and recordings",
+)
+#: [seen] name; [assumed] label, by analogy (docs/appliance-api.md#permissions)
+PRESENTATION_REPORTING = Permission(
+    "perm_reporting_presentation",
+    "Allow Access to Presentation Session Reports and Recordings",
+    "presentation session reports and recordings",
+)
+#: [seen] name; [assumed] label wording (docs/appliance-api.md#permissions)
+BACKUP = Permission("perm_backup", "Allow Access to Backup API", "the backup API")
+#: [seen] name and its values deny / read_only / full_access
+COMMAND = Permission("perm_command", "Command API: Read-Only or Full Access", "the command API")
+#: [assumed] words that tell a refusal for want of a permission from other <error> texts
+#: (docs/appliance-api.md#permissions)
+_PERMISSION_WORDS = (
+    "permission",
+    "not allowed",
+    "not authorized",
+    "unauthorized",
+    "access denied",
+    "forbidden",
+    "does not have access",
+)
+
+
+def is_permission_refusal(text: str) -> bool:
+    """True for an ``<error>`` text that says the account may not do this."""
+    lowered = text.lower()
+    return any(word in lowered for word in _PERMISSION_WORDS)
+
 
 # -- reports -------------------------------------------------------------------------------------
 
@@ -68,25 +126,44 @@ WINDOW_PARAMETERS = (START_DATE, START_TIME, END_DATE, END_TIME)
 LSID = "lsid"
 LSIDS = "lsids"  # comma separated
 _LSID = re.compile(r"[0-9a-fA-F]{32}")  # a GUID without dashes
-LSIDS_BATCH = 100  # [assumed] lsids per request; the appliance publishes no limit
-INSTANCE = "instance"  # [assumed] recordings with several instances, numbered from 0
+#: [assumed] lsids per request; no limit is published (docs/appliance-api.md#reports)
+LSIDS_BATCH = 100
+#: [seen] session reports number command shell recordings from 0; [assumed] the recording
+#: report takes the same number as ``instance``: when instance 0 is refused, 1 is tried and
+#: the site is asked from 1 on (docs/appliance-api.md#recordings)
+INSTANCE = "instance"
 
 #: The report that serves each recording kind, and whether it takes an ``instance``.
-RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {  # [assumed] report parameters
+#: [assumed] report parameters (docs/appliance-api.md#recordings)
+RECORDING_REPORTS: dict[DataType, tuple[str, bool]] = {
     DataType.SESSION_RECORDINGS: (SUPPORT_SESSION_RECORDING, False),
     DataType.SHOW_MY_SCREEN_RECORDINGS: (SHOW_MY_SCREEN_RECORDING, True),
     DataType.COMMAND_SHELL_RECORDINGS: (COMMAND_SHELL_RECORDING, True),
     DataType.PRESENTATION_RECORDINGS: (PRESENTATION_SESSION_RECORDING, False),
 }
 
+#: The permission each report needs.
+REPORT_PERMISSIONS = {
+    SUPPORT_SESSION: SUPPORT_REPORTING,
+    SUPPORT_SESSION_LISTING: SUPPORT_REPORTING,
+    SUPPORT_SESSION_RECORDING: SUPPORT_REPORTING,
+    SHOW_MY_SCREEN_RECORDING: SUPPORT_REPORTING,
+    COMMAND_SHELL_RECORDING: SUPPORT_REPORTING,
+    PRESENTATION_SESSION: PRESENTATION_REPORTING,
+    PRESENTATION_SESSION_LISTING: PRESENTATION_REPORTING,
+    PRESENTATION_SESSION_RECORDING: PRESENTATION_REPORTING,
+}
+
 DEFAULT_RECORDING_EXTENSION = "flv"
 #: Content types a recording may come as, with the file extension each gets.
-RECORDING_EXTENSIONS = {  # [assumed] content types
+RECORDING_EXTENSIONS = {  # [assumed] content types (docs/appliance-api.md#recordings)
     "video/x-flv": "flv",
     "video/flv": "flv",
     "video/mp4": "mp4",
     "video/webm": "webm",
 }
+#: The first bytes of each video format, for answers that name no type (octet-stream).
+RECORDING_SIGNATURES = ((0, b"FLV", "flv"), (4, b"ftyp", "mp4"), (0, b"\x1aE\xdf\xa3", "webm"))
 
 # -- backup --------------------------------------------------------------------------------------
 
@@ -95,7 +172,7 @@ RECORDING_EXTENSIONS = {  # [assumed] content types
 BACKUP_METHOD = "POST"
 BACKUP_PASSWORD = "password"
 BACKUP_EXTENSION = "nsb"
-BACKUP_CONTENT_TYPE = "application/octet-stream"  # [assumed]
+BACKUP_CONTENT_TYPE = "application/octet-stream"  # [assumed] docs/appliance-api.md#backups
 
 # -- XML namespaces seen (the parser ignores them; the simulator writes one) -------------------
 
@@ -105,7 +182,8 @@ NAMESPACE_PRA = "http://www.beyondtrust.com/sra/namespaces/API/reporting"
 
 # -- <error> texts seen in the wild ---------------------------------------------------------------
 
-#: The only empty-result text seen; [assumed] presentation reports answer the same.
+#: The only empty-result text seen; [assumed] presentation reports answer the same
+#: (docs/appliance-api.md#errors).
 NO_SUPPORT_RESULTS = "No Support report information matching your chosen criteria is available."
 NO_RESULTS_PREFIX = "No "
 NO_RESULTS_MARKER = "matching your chosen criteria"

@@ -18,6 +18,7 @@ __all__ = [
     "CredentialsRejectedError",
     "DownloadIncompleteError",
     "MalformedReportError",
+    "PermissionRefusedError",
     "RecordingExpiredError",
 ]
 
@@ -53,6 +54,17 @@ class CredentialsRejectedError(ApplianceError, ConfigurationError):
 
 class CertificateRejectedError(ApplianceError, ConfigurationError):
     """The site's TLS certificate could not be verified against the trusted CAs."""
+
+
+class PermissionRefusedError(ApplianceError, ConfigurationError):
+    """The API account lacks a permission; the message names it and where it is granted.
+
+    ``permission`` is the ``contract.Permission`` that was missing.
+    """
+
+    def __init__(self, site: str, message: str, *, permission: object, **kwargs: object) -> None:
+        super().__init__(site, message, **kwargs)  # type: ignore[arg-type]
+        self.permission = permission
 
 
 class RecordingExpiredError(ApplianceError):

@@ -2,15 +2,21 @@
 
 The parser (``parse.py``) builds these from the reporting API's XML, the simulator generates
 them and serialises them with ``xmlwrite.py``, and destinations store them. Element and attribute
-names follow ``shared/api/CONTRACT.md``; a value the appliance sends as empty or absent is
+names follow docs/appliance-api.md; a value the appliance sends as empty or absent is
 ``None`` (or an empty list), never a made-up default. Times are UNIX seconds (UTC) as integers.
 
 Anything the parser does not know is kept as ``XmlNode`` trees in ``extra`` so nothing in a
-session is dropped on its way to a destination.
+session is dropped on its way to a database; a parsed session also keeps the bytes the appliance
+sent for it (``source``), which file destinations store as they came.
+
+A session the parser cannot take (no or a malformed lsid, a number out of range, a field that is
+not what it must be) is not an exception that ends the report: it is a ``Refusal`` in its place,
+and the sessions after it are read on.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 
@@ -138,6 +144,24 @@ class RecordingRef:
     view_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SourceXml:
+    """One session (or presentation) element as the appliance sent it, and its report's frame.
+
+    ``element`` is the element's bytes (UTF-8); ``head`` is the XML declaration and the report's
+    root start tag, which declares the namespace the element's names are in; ``tail`` closes the
+    root. Together they are a document holding this one session, every element and attribute
+    in its order. ``head`` and ``tail`` are shared by all sessions of a report.
+    """
+
+    head: bytes
+    element: bytes
+    tail: bytes
+
+    def document(self) -> bytes:
+        return b"".join((self.head, self.element, self.tail))
+
+
 @dataclass(slots=True)
 class Session:
     """One ``SupportSession`` ``<session>``."""
@@ -171,6 +195,8 @@ class Session:
     teams: list[Team] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     extra: list[XmlNode] = field(default_factory=list)  # surveys and unknown elements
+    #: the element as the appliance sent it (None for sessions not read from a report)
+    source: SourceXml | None = field(default=None, compare=False, repr=False)
 
     @property
     def in_progress(self) -> bool:
@@ -183,7 +209,9 @@ class Session:
 
 @dataclass(slots=True)
 class Presentation:
-    """One ``PresentationSession`` ``<presentation_session>`` [assumed layout, see CONTRACT.md].
+    """One ``PresentationSession`` ``<presentation_session>``.
+
+    [assumed] layout, see docs/appliance-api.md#presentations.
 
     Presenters are representatives and attendees are customers in the appliance's terms.
     """
@@ -201,10 +229,49 @@ class Presentation:
     attendees: list[Customer] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     extra: list[XmlNode] = field(default_factory=list)
+    source: SourceXml | None = field(default=None, compare=False, repr=False)
 
     @property
     def in_progress(self) -> bool:
         return self.end_time is None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A session (or presentation) the parser refuses, in the place where it stood.
+
+    ``key`` identifies it for bookkeeping: its lsid when that is well-formed, else a
+    fingerprint of the element (``no-lsid-`` and 16 hex digits), the same each time the same
+    element is read. ``lsid`` is what the element carried (maybe empty or malformed);
+    ``field`` the element/attribute path that was wrong (``start_time@timestamp``);
+    ``reason`` what was wrong, for a person; ``start_time`` the session's start when it could
+    be read.
+    """
+
+    key: str
+    lsid: str
+    noun: str  # "session" or "presentation"
+    field: str
+    reason: str
+    start_time: int | None = None
+
+    @property
+    def message(self) -> str:
+        """One line naming the session, the field and what was wrong."""
+        started = ""
+        if self.key != self.lsid and self.start_time is not None:
+            moment = time.gmtime(self.start_time)
+            started = time.strftime(" (started %Y-%m-%d %H:%M:%S UTC)", moment)
+        return f"{self.noun} {self.key}{started} refused: {self.field} {self.reason}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+#: What the session and presentation parsers yield.
+ParsedSession = Session | Refusal
+ParsedPresentation = Presentation | Refusal
+Parsed = Session | Presentation | Refusal
 
 
 @dataclass(slots=True)
@@ -219,30 +286,13 @@ class SessionSummary:
 
 @dataclass(slots=True)
 class ApiInfo:
-    """``get_api_info``: the API version and the appliance's clock."""
+    """``get_api_info``: the API version, the appliance's clock, the account's permissions.
+
+    ``permissions`` maps each ``perm_*`` name to its text as sent (``1``/``0``, or
+    ``full_access``/``read_only``/``deny`` for ``perm_command``).
+    """
 
     api_version: str
     timestamp: int
     extra: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A session or presentation of a report that cannot be taken as it was sent.
-
-    The parser yields it in place of the item, in document order, so the rest of the report
-    goes on. ``key`` is the lsid when it is well-formed, else a stable fingerprint of the
-    element (``no-lsid-...``), so a refusal is remembered and said once.
-    """
-
-    key: str
-    lsid: str
-    noun: str  # "session" or "presentation"
-    field: str  # what was wrong, e.g. "start_time@timestamp"
-    reason: str
-    start_time: int | None = None
-
-    @property
-    def message(self) -> str:
-        which = self.lsid or "without an lsid"
-        return f"{self.noun} {which} refused: {self.field} {self.reason}"
+    permissions: dict[str, str] = field(default_factory=dict)

@@ -5,16 +5,23 @@ ElementTree's C parser (expat underneath) and each ``<session>`` is turned into 
 and dropped from the tree as soon as its end tag is read: memory stays flat whatever the
 report's size. Elements are matched by local name, so the
 namespaces of different appliance versions (or none) all work; unknown elements are kept as
-``XmlNode`` extras; missing optional elements leave ``None``.
+``XmlNode`` extras; missing optional elements leave ``None``. Each session also keeps its bytes
+as sent (``Session.source``, found by ``xmlsource.RawSlicer``), released with the session.
 
 Reports come from a network peer, so anything the appliance never sends and that could make
-parsing dangerous (DTDs, entity declarations, external entities) is refused outright.
+parsing dangerous (DTDs, entity declarations, external entities) is refused outright, and a
+document that is not well-formed fails as a whole (``MalformedReportError``). Within a
+well-formed report, a session that cannot be taken (no or a malformed lsid, a number out of its
+range, a timestamp missing, nesting deeper than any real session's) becomes a ``Refusal`` in
+its place, naming the field and what was wrong, and the sessions after it are read on. Numbers
+are range-checked as they are read, and nothing recurses over the document.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO, Generic, TypeVar
@@ -22,6 +29,7 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
+from ictray.appliance import contract
 from ictray.appliance.model import (
     ApiInfo,
     CustomAttribute,
@@ -31,6 +39,7 @@ from ictray.appliance.model import (
     Party,
     Presentation,
     RecordingRef,
+    Refusal,
     Representative,
     Session,
     SessionSummary,
@@ -38,11 +47,13 @@ from ictray.appliance.model import (
     Team,
     XmlNode,
 )
+from ictray.appliance.xmlsource import RawSlicer, serialise_element
 from ictray.errors import IctrayError
 
 __all__ = [
     "ApplianceReportedError",
     "MalformedReportError",
+    "Refusal",
     "find_error",
     "iter_documents",
     "iter_presentation_summaries",
@@ -54,6 +65,20 @@ __all__ = [
 
 CHUNK_SIZE = 64 * 1024
 UNKNOWN = "Unknown"  # the appliance's text for a value it does not know
+
+# Sane ranges of the numbers a report carries (docs/appliance-api.md#numbers). A value outside
+# is refused where it is read, before it can overflow a date conversion or a database column.
+#: UNIX times: 1970-01-01 up to the end of 2099
+TIMESTAMPS = (0, 4_102_444_799)
+#: file sizes in bytes: what a signed 64-bit column holds
+SIZES = (0, 2**63 - 1)
+#: counts, sequence and display numbers, gsnumbers, seconds, recording instances
+COUNTS = (0, 2**31 - 1)
+#: no number the appliance sends has more digits than this; longer text is not converted
+MAX_DIGITS = 20
+#: levels of elements the parser has no field for, nested in one another: real sessions have a
+#: handful (exit surveys); deeper nesting is refused, so nothing downstream recurses deeper
+MAX_UNKNOWN_DEPTH = 32
 
 T = TypeVar("T")
 Source = BinaryIO | Iterable[bytes] | bytes
@@ -88,6 +113,33 @@ class ApplianceReportedError(IctrayError):
     def __init__(self, text: str) -> None:
         super().__init__(f"the appliance answered with an error: {text}")
         self.text = text
+
+
+class _FieldError(Exception):
+    """One field of a session is not what it must be: the session is refused, not the report."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field} {reason}")
+        self.field = field
+        self.reason = reason
+
+    def within(self, path: str) -> _FieldError:
+        """The same error with the field's path below ``path`` (``customer_list/customer``).
+
+        A field already named from ``path`` itself (``customer@gsnumber``) stays as it is.
+        """
+        field = self.field
+        if not (field == path or field.startswith((f"{path}@", f"{path}/"))):
+            self.field = f"{path}/{field}"
+        return self
+
+
+def _shown(text: str, limit: int = 40, *, quoted: bool = False) -> str:
+    """A value as a message shows it: quoted when it is not a plain number, cut when long."""
+    text = text.strip()
+    if len(text) > limit:
+        return repr(text[:limit]) + f"... ({len(text)} characters)"
+    return text if text.isdigit() and not quoted else repr(text)
 
 
 def _refuse(what: str) -> Callable[..., int]:
@@ -148,7 +200,8 @@ class _Reader(Generic[T]):
     """Feeds chunks to the parser and converts each finished item (a child of the root).
 
     ``items`` names the children to convert; ``None`` converts every child. A converted item is
-    removed from the tree at once, so memory holds one item at a time.
+    removed from the tree at once, so memory holds one item at a time. With ``keep_source``
+    each item's bytes as sent are handed to ``convert`` too.
 
     The tree is built by ElementTree's C parser. It reports the start of elements only until
     the root is known; after that, Python sees no event per element (a report has hundreds per
@@ -162,6 +215,7 @@ class _Reader(Generic[T]):
         items: frozenset[str] | None,
         convert: Callable[[Element], T],
         what: str,
+        keep_source: bool = False,
     ) -> None:
         self.roots = roots
         self.items = items
@@ -175,9 +229,12 @@ class _Reader(Generic[T]):
         self.root: Element | None = None
         self.is_error = False
         self.last_lsid: str | None = None
+        self.slicer: RawSlicer | None = RawSlicer() if keep_source else None
 
     def feed(self, data: bytes, final: bool = False) -> list[T]:
         self.guard.check(data, final)
+        if self.slicer is not None and data:
+            self.slicer.add(data)
         try:
             if data:
                 self.parser.feed(data)
@@ -201,6 +258,11 @@ class _Reader(Generic[T]):
                 last_lsid=self.last_lsid,
             )
         self.root = element
+        if self.slicer is not None:
+            if self.is_error:
+                self.slicer.give_up()
+            else:
+                self.slicer.find_root(element)
 
     def _collect(self, final: bool) -> list[T]:
         root = self.root
@@ -213,13 +275,26 @@ class _Reader(Generic[T]):
         complete = len(root) if final else len(root) - 1  # the last child may be open
         if complete <= 0:
             return []
-        ready = [self._convert(element) for element in root[:complete]
-                 if self.items is None or _tag(element) in self.items]
+        slicer = self.slicer
+        ready = []
+        for element in root[:complete]:
+            raw = slicer.take(element) if slicer is not None else None
+            if self.items is None or _tag(element) in self.items:
+                ready.append(self._convert(element, raw))
         del root[:complete]
+        if slicer is not None:
+            slicer.compact()
         return ready
 
-    def _convert(self, element: Element) -> T:
+    def _convert(self, element: Element, raw: bytes | None) -> T:
         item = self.convert(element)
+        if isinstance(item, Refusal):
+            if not item.key:
+                body = raw if raw is not None else serialise_element(element)
+                item = _fingerprinted(item, body)
+            return item  # type: ignore[return-value]
+        if self.slicer is not None:
+            item.source = self.slicer.source(element, raw)  # type: ignore[attr-defined]
         self.last_lsid = element.get("lsid", self.last_lsid)
         return item
 
@@ -236,6 +311,22 @@ class _Reader(Generic[T]):
         for chunk in _chunks(source):
             yield from self.feed(chunk)
         yield from self.feed(b"", final=True)
+
+
+def _fingerprinted(refusal: Refusal, body: bytes) -> Refusal:
+    """A refusal without a usable lsid, keyed by what the element holds."""
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return Refusal(
+        f"{NO_LSID_PREFIX}{digest}",
+        refusal.lsid,
+        refusal.noun,
+        refusal.field,
+        refusal.reason,
+        refusal.start_time,
+    )
+
+
+NO_LSID_PREFIX = "no-lsid-"
 
 
 _NO_ELEMENTS = expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]
@@ -303,31 +394,49 @@ def _str(node: Element) -> str | None:
     return text if text else None
 
 
-def _int_text(text: str | None, node: Element, attribute: str | None = None) -> int | None:
-    """A whole number; ``None`` for no value, an empty one or ``Unknown``; else refused.
+def _number(
+    text: str | None, node: Element, attribute: str | None, limits: tuple[int, int]
+) -> int | None:
+    """A whole number within ``limits``; ``None`` for no value, an empty one or ``Unknown``.
 
-    ``attribute`` names the attribute the text came from, else it is the element's text.
+    Anything else raises ``_FieldError`` naming the element (and attribute) it came from.
     """
     if text is None:
         return None
-    try:
-        return int(text)  # int() takes surrounding whitespace too
-    except ValueError:
-        text = text.strip()
-    if not text or text == UNKNOWN:
+    if len(text) <= MAX_DIGITS:
+        try:
+            value = int(text)  # int() takes surrounding whitespace too
+        except ValueError:
+            pass
+        else:
+            if limits[0] <= value <= limits[1]:
+                return value
+            raise _FieldError(_field(node, attribute), _out_of_range(text, limits))
+    stripped = text.strip()
+    if not stripped or stripped == UNKNOWN:
         return None
-    what = f"attribute {attribute}" if attribute else f"<{_tag(node)}>"
-    raise MalformedReportError(
-        f"<{_tag(node)}> holds {text!r} where {what} should be a whole number"
-    )
+    digits = stripped.lstrip("+-")
+    if digits.isdigit() and digits.isascii():
+        raise _FieldError(_field(node, attribute), _out_of_range(stripped, limits))
+    raise _FieldError(_field(node, attribute), f"{_shown(stripped)} is not a whole number")
 
 
-def _int(node: Element) -> int | None:
-    return _int_text(node.text, node)
+def _field(node: Element, attribute: str | None) -> str:
+    return f"{_tag(node)}@{attribute}" if attribute else _tag(node)
 
 
-def _int_attr(node: Element, name: str) -> int | None:
-    return _int_text(node.get(name), node, name)
+def _out_of_range(text: str, limits: tuple[int, int]) -> str:
+    low, high = limits
+    span = "a time between 1970 and 2099" if limits == TIMESTAMPS else f"{low} to {high}"
+    return f"{_shown(text)} is out of range ({span})"
+
+
+def _int(node: Element, limits: tuple[int, int] = COUNTS) -> int | None:
+    return _number(node.text, node, None, limits)
+
+
+def _int_attr(node: Element, name: str, limits: tuple[int, int] = COUNTS) -> int | None:
+    return _number(node.get(name), node, name, limits)
 
 
 def _bool(node: Element) -> bool:
@@ -336,23 +445,46 @@ def _bool(node: Element) -> bool:
 
 def _time(node: Element) -> int | None:
     """UNIX time from the ``timestamp`` attribute, else from the ISO-8601 text."""
-    stamp = _int_attr(node, "timestamp")
+    stamp = _int_attr(node, "timestamp", TIMESTAMPS)
     if stamp is not None:
         return stamp
     text = _leaf_text(node).strip()
     if not text or text == UNKNOWN:
         return None
     try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        raise MalformedReportError(f"<{_tag(node)}> holds {text!r}, not a time") from None
+        stamp = int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except (ValueError, OverflowError):
+        raise _FieldError(_tag(node), f"{_shown(text)} is not a time") from None
+    if not TIMESTAMPS[0] <= stamp <= TIMESTAMPS[1]:
+        raise _FieldError(_tag(node), _out_of_range(text, TIMESTAMPS))
+    return stamp
 
 
 def _xml_node(node: Element) -> XmlNode:
+    """An element the model has no field for, kept whole: built from a stack, not recursion.
+
+    Nesting deeper than ``MAX_UNKNOWN_DEPTH`` raises ``_FieldError``.
+    """
+    top = _xml_leaf(node)
+    stack: list[tuple[Element, XmlNode, int]] = [(node, top, 1)]
+    while stack:
+        element, built, depth = stack.pop()
+        if not len(element):
+            continue
+        if depth >= MAX_UNKNOWN_DEPTH:
+            raise _FieldError(_tag(node), f"nests elements deeper than {MAX_UNKNOWN_DEPTH} levels")
+        for child in element:
+            made = _xml_leaf(child)
+            built.children.append(made)
+            stack.append((child, made, depth + 1))
+    return top
+
+
+def _xml_leaf(node: Element) -> XmlNode:
     text = _all_text(node)
     if len(node):
         text = text.strip()  # around children, whitespace is layout
-    return XmlNode(_tag(node), _attrs(node), text, [_xml_node(c) for c in node])
+    return XmlNode(_tag(node), _attrs(node), text)
 
 
 # -- people ---------------------------------------------------------------------------------------
@@ -372,41 +504,77 @@ _REP_TEXT = (
 
 
 def _customer(node: Element) -> Customer:
-    customer = Customer(gsnumber=_int_attr(node, "gsnumber"))
-    for child in node:
-        tag = LOCAL[child.tag]
-        if tag in _CUSTOMER_TEXT:
-            setattr(customer, tag, _str(child))
-        elif tag == "primary_cust":
-            customer.primary_cust = _bool(child)
-        elif tag == "rpat_support":
-            customer.rpat_support = _bool(child)
-        elif tag == "info":
-            for field in child:
-                if _tag(field) in _INFO_TEXT:
-                    setattr(customer.info, _tag(field), _str(field))
-                else:
-                    customer.extra.append(_xml_node(field))
-        else:
-            customer.extra.append(_xml_node(child))
+    try:
+        customer = Customer(gsnumber=_int_attr(node, "gsnumber"))
+        for child in node:
+            tag = LOCAL[child.tag]
+            if tag in _CUSTOMER_TEXT:
+                setattr(customer, tag, _str(child))
+            elif tag == "primary_cust":
+                customer.primary_cust = _bool(child)
+            elif tag == "rpat_support":
+                customer.rpat_support = _bool(child)
+            elif tag == "info":
+                for field in child:
+                    if _tag(field) in _INFO_TEXT:
+                        setattr(customer.info, _tag(field), _str(field))
+                    else:
+                        customer.extra.append(_xml_node(field))
+            else:
+                customer.extra.append(_xml_node(child))
+    except _FieldError as error:
+        raise error.within(_tag(node)) from None
     return customer
 
 
-def _representative(node: Element) -> Representative:
-    rep = Representative(gsnumber=_int_attr(node, "gsnumber"), id=node.get("id"))
-    for child in node:
-        tag = LOCAL[child.tag]
-        if tag in _REP_TEXT:
-            setattr(rep, tag, _str(child))
-        elif tag in ("display_number", "seconds_involved"):
-            setattr(rep, tag, _int(child))
-        elif tag in ("session_owner", "primary_rep"):
-            setattr(rep, tag, _bool(child))
-        elif tag == "invited":
-            rep.invited = _bool(child) if _leaf_text(child).strip() else None
-        else:
-            rep.extra.append(_xml_node(child))
-    return rep
+def _representative(node: Element) -> tuple[Representative, bool]:
+    """A representative, and whether it carried its own ``primary_rep`` flag."""
+    flagged = False
+    try:
+        rep = Representative(gsnumber=_int_attr(node, "gsnumber"), id=node.get("id"))
+        for child in node:
+            tag = LOCAL[child.tag]
+            if tag in _REP_TEXT:
+                setattr(rep, tag, _str(child))
+            elif tag in ("display_number", "seconds_involved"):
+                setattr(rep, tag, _int(child))
+            elif tag == "session_owner":
+                rep.session_owner = _bool(child)
+            elif tag == "primary_rep":
+                rep.primary_rep = _bool(child)
+                flagged = True
+            elif tag == "invited":
+                rep.invited = _bool(child) if _leaf_text(child).strip() else None
+            else:
+                rep.extra.append(_xml_node(child))
+    except _FieldError as error:
+        raise error.within(_tag(node)) from None
+    return rep, flagged
+
+
+def _people(node: Element, convert: Callable[[Element], T]) -> list[T]:
+    """The children of a ``customer_list`` or ``rep_list``, errors named by the list."""
+    try:
+        return [convert(child) for child in node]
+    except _FieldError as error:
+        raise error.within(_tag(node)) from None
+
+
+def _mark_primary(
+    reps: list[tuple[Representative, bool]], gsnumber: int | None, rep_id: str | None
+) -> list[Representative]:
+    """Privileged Remote Access names the primary representative only at session level
+    (``primary_rep[@gsnumber][@id]``): when no representative carries its own flag, the one
+    named there is the primary one."""
+    people = [rep for rep, _ in reps]
+    if any(flagged for _, flagged in reps) or (gsnumber is None and rep_id is None):
+        return people
+    for rep in people:
+        if (gsnumber is not None and rep.gsnumber == gsnumber) or (
+            gsnumber is None and rep_id is not None and rep.id == rep_id
+        ):
+            rep.primary_rep = True
+    return people
 
 
 def _party(node: Element) -> Party:
@@ -420,8 +588,8 @@ def _decode_body(node: Element) -> str:
     try:
         raw = base64.b64decode("".join(_leaf_text(node).split()), validate=True)
     except (binascii.Error, ValueError):
-        raise MalformedReportError(
-            f"<encoded_body> holds text that is not base64: {_leaf_text(node)[:40]!r}"
+        raise _FieldError(
+            "encoded_body", f"holds text that is not base64: {_shown(_leaf_text(node))}"
         ) from None
     return raw.decode("utf-8", "replace")
 
@@ -441,11 +609,9 @@ def _category(node: Element) -> SystemInfoCategory:
 
 
 def _event(node: Element) -> Event:
-    stamp = _int_attr(node, "timestamp")
+    stamp = _int_attr(node, "timestamp", TIMESTAMPS)
     if stamp is None:
-        raise MalformedReportError(
-            f"an <event> of type {node.get('event_type', '')!r} has no timestamp"
-        )
+        raise _FieldError("event@timestamp", "is missing")
     event = Event(stamp, node.get("event_type", ""))
     for child in node:
         tag = LOCAL[child.tag]
@@ -461,7 +627,7 @@ def _event(node: Element) -> Event:
         elif tag == "filename":
             event.filename = _str(child)
         elif tag == "filesize":
-            event.filesize = _int(child)
+            event.filesize = _int(child, SIZES)
         elif tag == "files":
             for item in child:
                 fields = {_tag(field): field for field in item}
@@ -470,7 +636,7 @@ def _event(node: Element) -> Event:
                 event.files.append(
                     FileInfo(
                         _leaf_text(name) if name is not None else "",
-                        _int(size) if size is not None else None,
+                        _int(size, SIZES) if size is not None else None,
                     )
                 )
         elif tag == "data":
@@ -490,7 +656,10 @@ def _events(node: Element, extra: list[XmlNode]) -> list[Event]:
     events = []
     for child in node:
         if LOCAL[child.tag] == "event":
-            events.append(_event(child))
+            try:
+                events.append(_event(child))
+            except _FieldError as error:
+                raise error.within("event").within(_tag(node)) from None
         else:
             extra.append(_xml_node(child))
     return events
@@ -507,17 +676,33 @@ _SESSION_TEXT = (
     "session_recording_download_url",
 )
 _SESSION_INT = ("lseq", "file_transfer_count", "file_move_count", "file_delete_count")
+#: [assumed] Show My Screen recordings given flat, like the session recording
+#: (docs/appliance-api.md#recordings): one recording, instance 0
+_SMS_FLAT = ("show_my_screen_recording_download_url", "show_my_screen_recording_view_url")
 
 
 def _recordings(node: Element) -> list[RecordingRef]:
     refs = []
     for item in node:
-        ref = RecordingRef(_int_attr(item, "instance") or 0)
+        try:
+            ref = RecordingRef(_int_attr(item, "instance") or 0)
+        except _FieldError as error:
+            raise error.within(_tag(node)) from None
         for field in item:
             if _tag(field) in ("download_url", "view_url"):
                 setattr(ref, _tag(field), _str(field))
         refs.append(ref)
     return refs
+
+
+def _flat_show_my_screen(session: Session, tag: str, child: Element) -> None:
+    if not session.show_my_screen_recordings:
+        session.show_my_screen_recordings.append(RecordingRef(0))
+    ref = session.show_my_screen_recordings[0]
+    if tag.endswith("_download_url"):
+        ref.download_url = _str(child)
+    else:
+        ref.view_url = _str(child)
 
 
 def _teams(session: Session, node: Element) -> None:
@@ -527,7 +712,8 @@ def _teams(session: Session, node: Element) -> None:
 
 
 def _primary_team(session: Session, node: Element) -> None:
-    # [assumed] CONTRACT.md: accept primary_team[@id] as well as team_list/team[@primary].
+    # [assumed] primary_team[@id] as well as team_list/team[@primary]
+    # (docs/appliance-api.md#teams).
     team_id = node.get("id")
     for team in session.teams:
         if team.id == team_id:
@@ -536,7 +722,9 @@ def _primary_team(session: Session, node: Element) -> None:
     session.teams.append(Team(team_id, _leaf_text(node), True))
 
 
-def _session_child(session: Session, child: Element) -> None:
+def _session_child(
+    session: Session, child: Element, reps: list[tuple[Representative, bool]]
+) -> None:
     tag = LOCAL[child.tag]
     if tag in _SESSION_TEXT:
         setattr(session, tag, _str(child))
@@ -560,6 +748,8 @@ def _session_child(session: Session, child: Element) -> None:
         session.command_shell_recordings = _recordings(child)
     elif tag == "show_my_screen_recordings":
         session.show_my_screen_recordings = _recordings(child)
+    elif tag in _SMS_FLAT:
+        _flat_show_my_screen(session, tag, child)
     elif tag == "primary_customer":
         session.primary_customer_gsnumber = _int_attr(child, "gsnumber")
         session.primary_customer_name = _str(child)
@@ -568,9 +758,9 @@ def _session_child(session: Session, child: Element) -> None:
         session.primary_rep_id = child.get("id")
         session.primary_rep_name = _str(child)
     elif tag == "customer_list":
-        session.customers.extend(_customer(c) for c in child)
+        session.customers.extend(_people(child, _customer))
     elif tag == "rep_list":
-        session.representatives.extend(_representative(c) for c in child)
+        reps.extend(_people(child, _representative))
     elif tag == "team_list":
         _teams(session, child)
     elif tag == "primary_team":
@@ -581,17 +771,57 @@ def _session_child(session: Session, child: Element) -> None:
         session.extra.append(_xml_node(child))
 
 
-def _session(node: Element) -> Session:
-    session = Session(lsid=node.get("lsid", ""))
+def _checked_lsid(node: Element, noun: str) -> tuple[str, Refusal | None]:
+    """The element's lsid, or the refusal of an element whose lsid is missing or malformed."""
+    lsid = node.get("lsid", "").strip()
+    if contract.is_lsid(lsid):
+        return lsid, None
+    reason = (
+        "is missing"
+        if not lsid
+        else f"{_shown(lsid, quoted=True)} is not a session ID (32 hexadecimal digits)"
+    )
+    return lsid, Refusal("", lsid, noun, "@lsid", reason, _start_of(node))
+
+
+def _start_of(node: Element) -> int | None:
+    """The start time of an element being refused, when it can be read at all."""
+    for child in node:
+        if LOCAL[child.tag] == "start_time":
+            try:
+                return _time(child)
+            except _FieldError:
+                return None
+    return None
+
+
+def _refusal(lsid: str, noun: str, error: _FieldError, node: Element) -> Refusal:
+    return Refusal(lsid, lsid, noun, error.field, error.reason, _start_of(node))
+
+
+def _session(node: Element) -> Session | Refusal:
+    lsid, refused = _checked_lsid(node, "session")
+    if refused is not None:
+        return refused
+    session = Session(lsid=lsid)
+    reps: list[tuple[Representative, bool]] = []
     try:
         for child in node:
-            _session_child(session, child)
-    except MalformedReportError as error:
-        raise MalformedReportError(f"session {session.lsid}: {error}") from None
+            try:
+                _session_child(session, child, reps)
+            except _FieldError as error:
+                raise error.within(LOCAL[child.tag]) from None
+    except _FieldError as error:
+        return _refusal(lsid, "session", error, node)
+    session.representatives = _mark_primary(
+        reps, session.primary_rep_gsnumber, session.primary_rep_id
+    )
     return session
 
 
-def _presentation_child(item: Presentation, child: Element) -> None:
+def _presentation_child(
+    item: Presentation, child: Element, presenters: list[tuple[Representative, bool]]
+) -> None:
     tag = _tag(child)
     if tag in ("duration", "external_key"):
         setattr(item, tag, _str(child))
@@ -607,23 +837,32 @@ def _presentation_child(item: Presentation, child: Element) -> None:
     elif tag in ("presentation_recording_download_url", "session_recording_download_url"):
         item.presentation_recording_download_url = _str(child)
     elif tag in ("presenter_list", "rep_list"):
-        item.presenters.extend(_representative(c) for c in child)
+        presenters.extend(_people(child, _representative))
     elif tag in ("attendee_list", "customer_list"):
-        item.attendees.extend(_customer(c) for c in child)
+        item.attendees.extend(_people(child, _customer))
     elif tag == "session_details":
         item.events.extend(_events(child, item.extra))
     else:
         item.extra.append(_xml_node(child))
 
 
-def _presentation(node: Element) -> Presentation:
-    # [assumed] layout, see xmlwrite._presentation; the session-style names are accepted too.
-    item = Presentation(lsid=node.get("lsid", ""))
+def _presentation(node: Element) -> Presentation | Refusal:
+    # [assumed] layout, see docs/appliance-api.md#presentations; the session-style names are
+    # accepted too.
+    lsid, refused = _checked_lsid(node, "presentation")
+    if refused is not None:
+        return refused
+    item = Presentation(lsid=lsid)
+    presenters: list[tuple[Representative, bool]] = []
     try:
         for child in node:
-            _presentation_child(item, child)
-    except MalformedReportError as error:
-        raise MalformedReportError(f"presentation {item.lsid}: {error}") from None
+            try:
+                _presentation_child(item, child, presenters)
+            except _FieldError as error:
+                raise error.within(LOCAL[child.tag]) from None
+    except _FieldError as error:
+        return _refusal(lsid, "presentation", error, node)
+    item.presenters = [rep for rep, _ in presenters]
     return item
 
 
@@ -638,38 +877,46 @@ def _summary(node: Element) -> SessionSummary:
 # -- public API -----------------------------------------------------------------------------------
 
 
-def iter_sessions(stream: Source) -> Iterator[Session]:
-    """Sessions of a ``SupportSession`` report, each yielded as soon as it is read.
+def iter_sessions(stream: Source) -> Iterator[Session | Refusal]:
+    """Sessions of a ``SupportSession`` report in document order, each as soon as it is read.
 
-    Raises ``ApplianceReportedError`` for an ``<error>`` document and ``MalformedReportError``
-    for anything that is not a well-formed report.
+    A session that cannot be taken is yielded as a ``Refusal`` in its place. Raises
+    ``ApplianceReportedError`` for an ``<error>`` document and ``MalformedReportError`` for
+    anything that is not a well-formed report.
     """
-    reader = _Reader(frozenset({"session_list"}), frozenset({"session"}), _session, "session")
-    return reader.run(stream)
-
-
-def iter_presentations(stream: Source) -> Iterator[Presentation]:
-    """Presentations of a ``PresentationSession`` report [assumed layout, see CONTRACT.md]."""
-    reader = _Reader(
-        frozenset({"presentation_session_list", "presentation_list"}),
-        frozenset({"presentation_session", "presentation"}),
-        _presentation,
-        "presentation",
+    reader: _Reader[Session | Refusal] = _Reader(
+        frozenset({"session_list"}), frozenset({"session"}), _session, "session", True
     )
     return reader.run(stream)
 
 
-def iter_documents(stream: Source) -> Iterator[Session | Presentation]:
-    """The sessions or presentations of either report, whichever the document is.
+def iter_presentations(stream: Source) -> Iterator[Presentation | Refusal]:
+    """Presentations of a ``PresentationSession`` report, like ``iter_sessions``.
+
+    [assumed] layout, see docs/appliance-api.md#presentations.
+    """
+    reader: _Reader[Presentation | Refusal] = _Reader(
+        frozenset({"presentation_session_list", "presentation_list"}),
+        frozenset({"presentation_session", "presentation"}),
+        _presentation,
+        "presentation",
+        True,
+    )
+    return reader.run(stream)
+
+
+def iter_documents(stream: Source) -> Iterator[Session | Presentation | Refusal]:
+    """The sessions or presentations of either report, whichever the document is (a session
+    that cannot be taken as a ``Refusal``, as in the reports).
 
     For documents read back from storage, where the name does not tell which they hold.
     """
-    converters: dict[str, Callable[[Element], Session | Presentation]] = {
+    converters: dict[str, Callable[[Element], Session | Presentation | Refusal]] = {
         "session": _session,
         "presentation_session": _presentation,
         "presentation": _presentation,
     }
-    reader: _Reader[Session | Presentation] = _Reader(
+    reader: _Reader[Session | Presentation | Refusal] = _Reader(
         frozenset({"session_list", "presentation_session_list", "presentation_list"}),
         frozenset(converters),
         lambda element: converters[_tag(element)](element),
@@ -687,7 +934,10 @@ def iter_session_summaries(stream: Source) -> Iterator[SessionSummary]:
 
 
 def iter_presentation_summaries(stream: Source) -> Iterator[SessionSummary]:
-    """Rows of a ``PresentationSessionListing`` report [assumed names, see CONTRACT.md]."""
+    """Rows of a ``PresentationSessionListing`` report.
+
+    [assumed] element names, see docs/appliance-api.md#presentations.
+    """
     reader = _Reader(
         frozenset({"presentation_session_summary_list", "session_summary_list"}),
         frozenset({"presentation_session_summary", "session_summary"}),
@@ -698,21 +948,39 @@ def iter_presentation_summaries(stream: Source) -> Iterator[SessionSummary]:
 
 
 def parse_api_info(data: bytes) -> ApiInfo:
-    """The ``get_api_info`` answer: API version, appliance clock, other simple fields."""
+    """The ``get_api_info`` answer: API version, appliance clock, permissions, other fields.
+
+    Permissions come as ``<permissions><permission name="perm_backup">1</permission>...``
+    (docs/appliance-api.md#command-api); ``<perm_backup>1</perm_backup>`` children are read too.
+    """
+    permissions: dict[str, str] = {}
+
+    def field(node: Element) -> tuple[str, str]:
+        tag = _tag(node)
+        if tag == "permissions":
+            for item in node:
+                name = item.get("name") if _tag(item) == "permission" else _tag(item)
+                if name:
+                    permissions[name] = _leaf_text(item).strip()
+        return tag, _leaf_text(node).strip()
+
     reader: _Reader[tuple[str, str]] = _Reader(
-        frozenset({"api_information"}),
-        None,
-        lambda node: (_tag(node), _leaf_text(node).strip()),
-        "API information",
+        frozenset({"api_information"}), None, field, "API information"
     )
     fields = dict(reader.run(data))
+    fields.pop("permissions", None)
     version = fields.pop("api_version", "")
     stamp = fields.pop("timestamp", "")
-    if not version or not stamp.isdigit():
+    if (
+        not version
+        or not stamp.isdigit()
+        or len(stamp) > MAX_DIGITS
+        or not TIMESTAMPS[0] <= int(stamp) <= TIMESTAMPS[1]
+    ):
         raise MalformedReportError(
-            "the API information lacks <api_version> or a numeric <timestamp>"
+            "the API information lacks <api_version> or a <timestamp> that is a time"
         )
-    return ApiInfo(api_version=version, timestamp=int(stamp), extra=fields)
+    return ApiInfo(api_version=version, timestamp=int(stamp), extra=fields, permissions=permissions)
 
 
 class _ErrorProbe:

@@ -2,7 +2,9 @@
 
 Session reports are parsed while they arrive (the response is read in chunks and fed to
 ``parse.py``), so a report of any size costs the memory of one session. Each function yields
-model objects; close the iterator (or read it to the end) to give the connection back.
+model objects (and, for sessions and presentations, a ``Refusal`` in place of one that cannot
+be read, see ``parse.py``); close the iterator (or read it to the end) to give the connection
+back.
 
 Recordings and backups are written in chunks into a caller's binary ``out``. A download that
 stops early (fewer bytes than ``Content-Length``, or a dropped connection) is tried again from
@@ -14,6 +16,7 @@ and ``DownloadIncompleteError`` is raised.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import time
@@ -26,11 +29,21 @@ from urllib.parse import urlsplit
 
 from ictray.appliance import contract, parse
 from ictray.appliance.client import STREAM_ERRORS, ApiResponse, ApplianceClient
-from ictray.appliance.model import Presentation, Session, SessionSummary
+from ictray.appliance.errors import (
+    ApplianceError,
+    ApplianceUnreachableError,
+    DownloadIncompleteError,
+    PermissionRefusedError,
+    RecordingExpiredError,
+)
+from ictray.appliance.model import Presentation, Refusal, Session, SessionSummary
 from ictray.datatypes import DataType
 from ictray.errors import ValidationError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: How many first bytes of a download are kept to tell its format when its answer names none.
+SIGNATURE_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,11 @@ class DownloadResult:
 
 def iter_sessions(
     client: ApplianceClient, window: TimeWindow | None = None, *, lsids: Iterable[str] | None = None
-) -> Iterator[Session]:
-    """``SupportSession``: the full sessions of a time window, or of the given LSIDs."""
+) -> Iterator[Session | Refusal]:
+    """``SupportSession``: the full sessions of a time window, or of the given LSIDs.
+
+    A session that cannot be read is a ``Refusal`` in its place; the others follow.
+    """
     return _iter_report(client, contract.SUPPORT_SESSION, parse.iter_sessions, window, lsids)
 
 
@@ -89,8 +105,11 @@ def iter_session_summaries(
 
 def iter_presentations(
     client: ApplianceClient, window: TimeWindow | None = None, *, lsids: Iterable[str] | None = None
-) -> Iterator[Presentation]:
-    """``PresentationSession``: the full presentations of a time window or of given LSIDs."""
+) -> Iterator[Presentation | Refusal]:
+    """``PresentationSession``: the full presentations of a time window or of given LSIDs.
+
+    A presentation that cannot be read is a ``Refusal`` in its place.
+    """
     return _iter_report(
         client, contract.PRESENTATION_SESSION, parse.iter_presentations, window, lsids
     )
@@ -152,7 +171,13 @@ def _stream_report(
     what = f"the {report} report"
     query, form = (params, None) if method == "GET" else (None, params)
     answer = client.open(
-        method, contract.REPORTING_PATH, what=what, params=query, data=form, empty_ok=True
+        method,
+        contract.REPORTING_PATH,
+        what=what,
+        params=query,
+        data=form,
+        empty_ok=True,
+        needs=contract.REPORT_PERMISSIONS.get(report),
     )
     if answer is None:
         return
@@ -211,9 +236,13 @@ def download_recording(
 ) -> DownloadResult:
     """Write one recording into ``out``; the extension comes from the answer (default flv).
 
-    ``instance`` (from 0) is required for Show My Screen and command shell recordings and
-    must be ``None`` for the others. Raises ``RecordingExpiredError`` when the appliance no
-    longer keeps it.
+    ``instance`` (from 0, as the session report numbers them) is required for Show My Screen
+    and command shell recordings and must be ``None`` for the others. Raises
+    ``RecordingExpiredError`` when the appliance no longer keeps it.
+
+    [assumed] the recording report numbers instances as the session report does; a site that
+    refuses instance 0 is asked for instance 1 instead, and from then on every instance one
+    higher (learnt once per site and process, docs/appliance-api.md#recordings).
     """
     if kind not in contract.RECORDING_REPORTS:
         raise ValueError(f"{kind.label} are not recordings")
@@ -223,15 +252,67 @@ def download_recording(
         raise ValueError(
             f"{kind.label.lower()} {'need' if needs_instance else 'take no'} instance number"
         )
-    params = {contract.GENERATE_REPORT: report, contract.LSID: lsid}
     what = f"the {kind.label.lower().rstrip('s')} of session {lsid}"
+    if instance is None:
+        return _download_recording(client, report, lsid, None, what, out)
+    what += f" (instance {instance})"
+    site = client.site
+    offset = site.instance_offset
+    try:
+        result = _download_recording(client, report, lsid, instance + (offset or 0), what, out)
+    except (
+        RecordingExpiredError,
+        PermissionRefusedError,
+        ApplianceUnreachableError,
+        DownloadIncompleteError,
+    ):
+        raise
+    except ApplianceError as refused:
+        if offset is not None or instance != 0:
+            raise
+        try:
+            result = _download_recording(client, report, lsid, 1, what, out)
+        except ApplianceError:
+            raise refused from None
+        site.instance_offset = 1
+        log.info(
+            "site %s numbers recording instances from 1 (instance 0 was refused: %s); later "
+            "recordings are asked for one number higher than the session report lists them",
+            client.site_name,
+            refused.appliance_text or refused,
+        )
+        return result
+    if offset is None:
+        site.instance_offset = 0
+    return result
+
+
+def _download_recording(
+    client: ApplianceClient,
+    report: str,
+    lsid: str,
+    instance: int | None,
+    what: str,
+    out: BinaryIO,
+) -> DownloadResult:
+    params = {contract.GENERATE_REPORT: report, contract.LSID: lsid}
     if instance is not None:
         params[contract.INSTANCE] = str(instance)
-        what += f" (instance {instance})"
-    answer_headers, size = _download(client, "GET", contract.REPORTING_PATH, params, what, out)
+    signature = bytearray()
+    answer_headers, size = _download(
+        client,
+        "GET",
+        contract.REPORTING_PATH,
+        params,
+        what,
+        out,
+        needs=contract.REPORT_PERMISSIONS[report],
+        signature=signature,
+    )
     content_type = _content_type(answer_headers)
     name = disposition_filename(answer_headers)
-    return DownloadResult(size, content_type, recording_extension(content_type, name), name)
+    extension = recording_extension(content_type, name, bytes(signature))
+    return DownloadResult(size, content_type, extension, name)
 
 
 def download_backup(
@@ -247,7 +328,14 @@ def download_backup(
         client.remember_secret(password)
         body = {contract.BACKUP_PASSWORD: password}
     headers, size = _download(
-        client, contract.BACKUP_METHOD, contract.BACKUP_PATH, {}, "the site backup", out, body
+        client,
+        contract.BACKUP_METHOD,
+        contract.BACKUP_PATH,
+        {},
+        "the site backup",
+        out,
+        body,
+        needs=contract.BACKUP,
     )
     name = backup_filename(client.host, headers)
     extension = name.rsplit(".", 1)[1].lower() if "." in name else contract.BACKUP_EXTENSION
@@ -262,17 +350,28 @@ def _download(
     what: str,
     out: BinaryIO,
     json: Mapping[str, str] | None = None,
+    *,
+    needs: contract.Permission | None = None,
+    signature: bytearray | None = None,
 ) -> tuple[Mapping[str, str], int]:
-    """Stream one file into ``out``, again from the start after a cut; (headers, bytes)."""
+    """Stream one file into ``out``, again from the start after a cut; (headers, bytes).
+
+    ``signature`` receives the first ``SIGNATURE_BYTES`` of the file.
+    """
     start = _position(out)
     budget = client.retry_budget()
     while True:
-        answer = client.open(method, path, what=what, params=params, json=json, budget=budget)
+        answer = client.open(
+            method, path, what=what, params=params, json=json, budget=budget, needs=needs
+        )
         received = 0
         with answer:
             expected = answer.content_length
             try:
                 for chunk in answer.iter_bytes():
+                    if signature is not None and received < SIGNATURE_BYTES:
+                        del signature[received:]
+                        signature += chunk[: SIGNATURE_BYTES - received]
                     out.write(chunk)
                     received += len(chunk)
             except STREAM_ERRORS as error:
@@ -331,8 +430,9 @@ def backup_filename(host: str, headers: Mapping[str, str]) -> str:
     return name
 
 
-def recording_extension(content_type: str | None, filename: str | None) -> str:
-    """The extension for a recording: from its file name, else its content type, else flv."""
+def recording_extension(content_type: str | None, filename: str | None, head: bytes = b"") -> str:
+    """The extension for a recording: from its file name, else its content type, else its
+    first bytes (``head``), else flv."""
     if filename and "." in filename:
         extension = filename.rsplit(".", 1)[1].lower()
         if extension.isalnum() and len(extension) <= 8:
@@ -343,4 +443,7 @@ def recording_extension(content_type: str | None, filename: str | None) -> str:
         guessed = mimetypes.guess_extension(content_type)
         if guessed:
             return guessed.lstrip(".")
+    for offset, magic, extension in contract.RECORDING_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return extension
     return contract.DEFAULT_RECORDING_EXTENSION

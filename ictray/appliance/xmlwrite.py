@@ -1,12 +1,16 @@
-"""Serialise model objects to the appliance's reporting XML (``shared/api/CONTRACT.md``).
+"""Serialise model objects to the appliance's reporting XML (docs/appliance-api.md).
 
-The simulator answers reports with this, and the File System destination stores one session per
-file with it, so a file written here re-parses with ``parse.iter_sessions`` into an equal object.
-Element order follows real responses. Lists are written one element at a time to the output
-stream: a report of any size never exists whole in memory.
+The simulator answers reports with this, and the File System destination stores with it the
+sessions it was given without the bytes they came as (``Session.source``), so a file written
+here re-parses with ``parse.iter_sessions`` into an equal object. Element order follows real
+responses. Lists are written one element at a time to the output stream: a report of any size
+never exists whole in memory; elements nest to any depth without recursion.
 
 Conventions shared with the parser: an element always present in real responses is written empty
 (``<x></x>``) when its value is ``None``; an optional element is left out.
+
+``Variant`` chooses between plausible forms where the real API is not published, and can add
+markup no reader knows (for tests that stored XML keeps everything the appliance sent).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import BinaryIO, TypeVar
 
 from ictray.appliance.model import (
@@ -32,9 +38,10 @@ from ictray.appliance.model import (
 )
 
 DEFAULT_NS = "http://www.bomgar.com/namespaces/API/reporting"
-# [assumed] get_api_info answers in the command API's namespace (CONTRACT.md names only the
-# reporting namespaces); the parser ignores namespaces, so this only affects the simulator.
+#: get_api_info answers in the command API's namespace (docs/appliance-api.md#command-api)
 COMMAND_NS = "http://www.bomgar.com/namespaces/API/command"
+#: the namespace of the attribute the extra markup of ``Variant`` adds
+EXTENSION_NS = "urn:example:appliance-extension"
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # Characters XML 1.0 cannot carry at all, even as character references.
@@ -45,6 +52,24 @@ _TEXT_SPECIAL = re.compile(f"[&<>\r{_NOT_XML_CHARS}]")
 _ATTR_SPECIAL = re.compile(f'[&<>"\t\n\r{_NOT_XML_CHARS}]')
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Forms a document may take where the real API leaves a choice (simulator settings).
+
+    ``flat_show_my_screen``: [assumed] Show My Screen recordings given as session-level
+    ``show_my_screen_recording_download_url``/``_view_url`` (one recording) rather than a
+    ``show_my_screen_recordings`` list like command shell recordings
+    (docs/appliance-api.md#recordings). ``extra_markup``: sessions carry attributes and
+    elements no reader knows, one attribute in a namespace of its own.
+    """
+
+    flat_show_my_screen: bool = False
+    extra_markup: bool = False
+
+
+PLAIN = Variant()
 
 
 def needs_encoding(text: str) -> bool:
@@ -134,13 +159,19 @@ def _time(out: list[str], tag: str, timestamp: int | None) -> None:
 
 
 def _node(out: list[str], node: XmlNode) -> None:
-    attrs = _attrs(node.attrs.items(), node.tag)
-    out.append(f"<{node.tag}{attrs}>{_esc_text(node.text, node.tag)}")
-    if node.children:
-        out.append("\n")
-        for child in node.children:
-            _node(out, child)
-    out.append(f"</{node.tag}>\n")
+    """An element the model has no field for, with everything in it (from a stack)."""
+    stack: list[tuple[XmlNode, bool]] = [(node, False)]
+    while stack:
+        item, opened = stack.pop()
+        if opened:
+            out.append(f"</{item.tag}>\n")
+            continue
+        attrs = _attrs(item.attrs.items(), item.tag)
+        out.append(f"<{item.tag}{attrs}>{_esc_text(item.text, item.tag)}")
+        if item.children:
+            out.append("\n")
+        stack.append((item, True))
+        stack.extend((child, False) for child in reversed(item.children))
 
 
 def _party(out: list[str], tag: str, party: Party | None) -> None:
@@ -173,8 +204,10 @@ def _category(out: list[str], category: SystemInfoCategory) -> None:
     out.append("</category>\n")
 
 
-def _event(out: list[str], event: Event) -> None:
+def _event(out: list[str], event: Event, variant: Variant = PLAIN) -> None:
     attrs = _attrs((("timestamp", str(event.timestamp)), ("event_type", event.event_type)), "event")
+    if variant.extra_markup:
+        attrs += ' source_node="1"'
     out.append(f"<event{attrs}>\n")
     _party(out, "performed_by", event.performed_by)
     _party(out, "destination", event.destination)
@@ -209,10 +242,10 @@ def _event(out: list[str], event: Event) -> None:
     out.append("</event>\n")
 
 
-def _events(out: list[str], events: list[Event]) -> None:
+def _events(out: list[str], events: list[Event], variant: Variant = PLAIN) -> None:
     out.append("<session_details>\n")
     for event in events:
-        _event(out, event)
+        _event(out, event, variant)
     out.append("</session_details>\n")
 
 
@@ -224,8 +257,9 @@ def _customer_body(out: list[str], customer: Customer) -> None:
     _opt(out, "os", customer.os)
     _leaf(out, "primary_cust", _flag(customer.primary_cust))
     if customer.rpat_support:
-        # [assumed] CONTRACT.md lists no rpat_support element; the guide's Customer table has
-        # the column, so it is written (only when set) under the column's name.
+        # [assumed] no public answer shows an rpat_support element; the guide's Customer table
+        # has the column, so it is written (only when set) under the column's name
+        # (docs/appliance-api.md#sessions).
         _leaf(out, "rpat_support", "1")
     info = customer.info
     fields = (
@@ -250,8 +284,12 @@ def _customer(out: list[str], tag: str, customer: Customer) -> None:
     out.append(f"</{tag}>\n")
 
 
-def _representative(out: list[str], tag: str, rep: Representative) -> None:
+def _representative(
+    out: list[str], tag: str, rep: Representative, variant: Variant = PLAIN
+) -> None:
     attrs = _attrs((("gsnumber", _num(rep.gsnumber)), ("id", rep.id)), tag)
+    if variant.extra_markup:
+        attrs += ' license_type="named"'
     out.append(f"<{tag}{attrs}>\n")
     _opt(out, "username", rep.username)
     _opt(out, "display_name", rep.display_name)
@@ -269,6 +307,8 @@ def _representative(out: list[str], tag: str, rep: Representative) -> None:
         _leaf(out, "invited", _flag(rep.invited))
     for node in rep.extra:
         _node(out, node)
+    if variant.extra_markup:
+        out.append('<skill level="3">Networking<since year="2021"></since></skill>\n')
     out.append(f"</{tag}>\n")
 
 
@@ -284,8 +324,11 @@ def _recordings(out: list[str], tag: str, refs: list[RecordingRef]) -> None:
     out.append(f"</{tag}s>\n")
 
 
-def _session(out: list[str], session: Session) -> None:
-    out.append(f"<session{_attrs([('lsid', session.lsid)], 'session')}>\n")
+def _session(out: list[str], session: Session, variant: Variant = PLAIN) -> None:
+    attrs = _attrs([("lsid", session.lsid)], "session")
+    if variant.extra_markup:
+        attrs += f' xmlns:ext="{EXTENSION_NS}" ext:region="eu-1" priority="2"'
+    out.append(f"<session{attrs}>\n")
     _leaf(out, "session_type", session.session_type)
     _leaf(out, "lseq", session.lseq)
     _time(out, "start_time", session.start_time)
@@ -308,8 +351,13 @@ def _session(out: list[str], session: Session) -> None:
     _opt(out, "session_recording_view_url", session.session_recording_view_url)
     _opt(out, "session_recording_download_url", session.session_recording_download_url)
     _recordings(out, "command_shell_recording", session.command_shell_recordings)
-    # [assumed] Show My Screen recordings listed like command shell ones (CONTRACT.md).
-    _recordings(out, "show_my_screen_recording", session.show_my_screen_recordings)
+    # [assumed] the form of Show My Screen recordings (docs/appliance-api.md#recordings)
+    if variant.flat_show_my_screen:
+        for ref in session.show_my_screen_recordings[:1]:
+            _opt(out, "show_my_screen_recording_download_url", ref.download_url)
+            _opt(out, "show_my_screen_recording_view_url", ref.view_url)
+    else:
+        _recordings(out, "show_my_screen_recording", session.show_my_screen_recordings)
     _leaf(out, "file_transfer_count", session.file_transfer_count)
     _opt(out, "file_move_count", session.file_move_count)
     _opt(out, "file_delete_count", session.file_delete_count)
@@ -331,25 +379,33 @@ def _session(out: list[str], session: Session) -> None:
         _customer(out, "customer", customer)
     out.append("</customer_list>\n<rep_list>\n")
     for rep in session.representatives:
-        _representative(out, "representative", rep)
+        _representative(out, "representative", rep, variant)
     out.append("</rep_list>\n")
     if session.teams:
-        # [assumed] team_list/team[@id][@primary], text = team name (CONTRACT.md).
+        # [assumed] team_list/team[@id][@primary], text = team name (docs/appliance-api.md#teams)
         out.append("<team_list>\n")
         for team in session.teams:
             attrs = _attrs((("id", team.id), ("primary", _flag(team.primary))), "team")
             _leaf(out, "team", team.name, attrs)
         out.append("</team_list>\n")
-    _events(out, session.events)
+    _events(out, session.events, variant)
     for node in session.extra:
         _node(out, node)
+    if variant.extra_markup:
+        out.append(
+            '<routing_note kind="escalation" level="2">\n<step order="1">Tier 1</step>\n'
+            '<step order="2" final="yes">Tier 2</step>\n</routing_note>\n'
+        )
     out.append("</session>\n")
 
 
-def _presentation(out: list[str], item: Presentation) -> None:
-    # [assumed] the whole presentation layout: CONTRACT.md publishes none. It mirrors <session>:
-    # presenters are written like representatives, attendees like customers.
-    out.append(f"<presentation_session{_attrs([('lsid', item.lsid)], 'presentation_session')}>\n")
+def _presentation(out: list[str], item: Presentation, variant: Variant = PLAIN) -> None:
+    # [assumed] the whole presentation layout (docs/appliance-api.md#presentations). It mirrors
+    # <session>: presenters are written like representatives, attendees like customers.
+    attrs = _attrs([("lsid", item.lsid)], "presentation_session")
+    if variant.extra_markup:
+        attrs += f' xmlns:ext="{EXTENSION_NS}" ext:region="eu-1"'
+    out.append(f"<presentation_session{attrs}>\n")
     _leaf(out, "lseq", item.lseq)
     _time(out, "start_time", item.start_time)
     _time(out, "end_time", item.end_time)
@@ -359,12 +415,12 @@ def _presentation(out: list[str], item: Presentation) -> None:
     _opt(out, "presentation_recording_download_url", item.presentation_recording_download_url)
     out.append("<presenter_list>\n")
     for presenter in item.presenters:
-        _representative(out, "presenter", presenter)
+        _representative(out, "presenter", presenter, variant)
     out.append("</presenter_list>\n<attendee_list>\n")
     for attendee in item.attendees:
         _customer(out, "attendee", attendee)
     out.append("</attendee_list>\n")
-    _events(out, item.events)
+    _events(out, item.events, variant)
     for node in item.extra:
         _node(out, node)
     out.append("</presentation_session>\n")
@@ -407,10 +463,13 @@ def _document(root: str, namespace: str | None, render: Callable[[list[str]], No
 
 
 def write_session_list(
-    sessions: Iterable[Session], out: BinaryIO, namespace: str | None = DEFAULT_NS
+    sessions: Iterable[Session],
+    out: BinaryIO,
+    namespace: str | None = DEFAULT_NS,
+    variant: Variant = PLAIN,
 ) -> None:
     """Stream a ``SupportSession`` report, writing each session as it is produced."""
-    _write_list(sessions, out, "session_list", namespace, _session)
+    _write_list(sessions, out, "session_list", namespace, partial(_session, variant=variant))
 
 
 def session_xml(session: Session, namespace: str | None = None) -> bytes:
@@ -419,10 +478,17 @@ def session_xml(session: Session, namespace: str | None = None) -> bytes:
 
 
 def write_presentation_list(
-    items: Iterable[Presentation], out: BinaryIO, namespace: str | None = DEFAULT_NS
+    items: Iterable[Presentation],
+    out: BinaryIO,
+    namespace: str | None = DEFAULT_NS,
+    variant: Variant = PLAIN,
 ) -> None:
-    """Stream a ``PresentationSession`` report [assumed root name, see CONTRACT.md]."""
-    _write_list(items, out, "presentation_session_list", namespace, _presentation)
+    """Stream a ``PresentationSession`` report.
+
+    [assumed] root name, see docs/appliance-api.md#presentations.
+    """
+    render = partial(_presentation, variant=variant)
+    _write_list(items, out, "presentation_session_list", namespace, render)
 
 
 def presentation_xml(item: Presentation, namespace: str | None = None) -> bytes:
@@ -449,7 +515,7 @@ def write_presentation_summary_list(
     """Stream a ``PresentationSessionListing`` report.
 
     [assumed] element names ``presentation_session_summary_list``/``presentation_session_summary``
-    by analogy with the support listing (CONTRACT.md publishes none).
+    by analogy with the support listing (docs/appliance-api.md#presentations).
     """
     _write_list(
         items,
@@ -461,13 +527,19 @@ def write_presentation_summary_list(
 
 
 def api_info_xml(info: ApiInfo, namespace: str | None = COMMAND_NS) -> bytes:
-    """The ``get_api_info`` answer: ``<api_information>`` with version, clock and extras."""
+    """The ``get_api_info`` answer: ``<api_information>`` with version, clock, extras and the
+    account's permissions as ``<permission name="perm_...">`` elements."""
 
     def render(out: list[str]) -> None:
         _leaf(out, "api_version", info.api_version)
         _leaf(out, "timestamp", info.timestamp)
         for tag, value in info.extra.items():
             _leaf(out, tag, value)
+        if info.permissions:
+            out.append("<permissions>\n")
+            for name, value in info.permissions.items():
+                _leaf(out, "permission", value, _attrs([("name", name)], "permission"))
+            out.append("</permissions>\n")
 
     return _document("api_information", namespace, render)
 

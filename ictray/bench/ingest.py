@@ -28,6 +28,7 @@ from typing import Any
 
 from ictray.appliance import contract, parse
 from ictray.appliance.client import ApplianceClient
+from ictray.appliance.model import Refusal
 from ictray.bench import reference, wiring
 from ictray.bench.options import UserDestination
 from ictray.bench.processes import BenchError, SimulatorInfo, SimulatorProcess, peak_rss, run_worker
@@ -193,7 +194,8 @@ def file_task(spec: dict[str, Any]) -> dict[str, Any]:
     sessions = 0
     # as every run does: the collector paused, and its young generation collected per batch
     with collector.paused_during_run(), destination, Path(spec["report"]).open("rb") as stream:
-        for batch in _batches(parse.iter_sessions(stream), batch_size):
+        parsed = parse.iter_sessions(stream)
+        for batch in _batches((s for s in parsed if not isinstance(s, Refusal)), batch_size):
             destination.write_sessions(BENCH_HOST, batch)
             sessions += len(batch)
             del batch

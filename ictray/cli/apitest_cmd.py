@@ -141,6 +141,7 @@ def print_lines(lines: list[TestLine]) -> None:
             ("skipped", line.skipped),
             ("expired", line.expired),
             ("failed", line.failed),
+            ("refused", line.refused),
         ):
             if value:
                 parts.append(f"{value} {label}")

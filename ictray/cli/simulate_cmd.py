@@ -2,16 +2,20 @@
 
 It prints what to configure (host, client id and secret, the CA file to trust) so that
 ``ictray site add`` and ``ictray site test`` work against it; ``--json`` first prints the same
-as one JSON line for scripts.
+as one JSON line for scripts. ``--account`` and the permission options choose what its API
+account may do; the dialect options choose forms the real API does not publish.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 from ictray.errors import IctrayError, ValidationError
+from ictray.simulator.accounts import COMMAND_ACCESS, PRESETS, ApiAccount
 from ictray.simulator.contract import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from ictray.simulator.dialect import RECORDING_CONTENT_TYPES, SHOW_MY_SCREEN_FORMS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +65,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="fraction of recordings that report as expired (0 to 1)",
     )
+    account = parser.add_argument_group("the API account")
+    account.add_argument(
+        "--account",
+        choices=tuple(PRESETS),
+        default="full",
+        help="what the API account may do: full (every permission, the default), guide "
+        "(reporting and backup, no command API, as the guide sets one up), no-backup (guide "
+        "without the backup permission), read-only-command",
+    )
+    account.add_argument(
+        "--command-api",
+        choices=COMMAND_ACCESS,
+        help="the account's command API access (overrides --account)",
+    )
+    for name, what in (
+        ("support-reporting", "support session reports and recordings"),
+        ("presentation-reporting", "presentation session reports and recordings"),
+        ("backup", "the backup API"),
+    ):
+        account.add_argument(
+            f"--no-{name}",
+            action="store_true",
+            help=f"refuse the account {what} (overrides --account)",
+        )
+    dialect = parser.add_argument_group("forms the real API does not publish")
+    dialect.add_argument(
+        "--show-my-screen",
+        choices=SHOW_MY_SCREEN_FORMS,
+        default="list",
+        help="how sessions list Show My Screen recordings (default list)",
+    )
+    dialect.add_argument(
+        "--extra-markup",
+        action="store_true",
+        help="sessions carry elements and attributes no reader knows",
+    )
+    dialect.add_argument(
+        "--recording-instance-base",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="the instance number the recording report gives the first recording of a session "
+        "(the session report numbers them from 0; default 0)",
+    )
+    dialect.add_argument(
+        "--recording-content-type",
+        choices=RECORDING_CONTENT_TYPES,
+        default="video",
+        help="how recordings are typed: video (video/x-flv or video/mp4, the default), named "
+        "(application/octet-stream with a file name), bare (application/octet-stream)",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -69,7 +124,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def _account(args: argparse.Namespace) -> ApiAccount:
+    """The preset the options name, changed as the permission options say."""
+    chosen = PRESETS[args.account]
+    changes: dict[str, object] = {}
+    if args.command_api:
+        changes["command"] = args.command_api
+    for flag, field in (
+        ("no_support_reporting", "support_reporting"),
+        ("no_presentation_reporting", "presentation_reporting"),
+        ("no_backup", "backup"),
+    ):
+        if getattr(args, flag):
+            changes[field] = False
+    return replace(chosen, client_id=args.client_id, client_secret=args.client_secret, **changes)
+
+
 def run(args: argparse.Namespace) -> int:
+    from ictray.simulator.dialect import Dialect
     from ictray.simulator.faults import Faults
     from ictray.simulator.generate import SimulatedSite
     from ictray.simulator.server import SimulatorServer
@@ -94,11 +166,16 @@ def run(args: argparse.Namespace) -> int:
             site,
             host=args.host,
             port=args.port,
-            client_id=args.client_id,
-            client_secret=args.client_secret,
             ca_dir=args.ca_dir,
             faults=Faults(token_lifetime=args.token_lifetime),
             follow_real_clock=True,
+            account=_account(args),
+            dialect=Dialect(
+                show_my_screen=args.show_my_screen,
+                extra_markup=args.extra_markup,
+                recording_instance_base=args.recording_instance_base,
+                recording_content_type=args.recording_content_type,
+            ),
         )
     except OSError as error:
         raise IctrayError(
@@ -113,9 +190,11 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print(json.dumps(settings), flush=True)
+    permissions = ", ".join(f"{k}={v}" for k, v in server.account.permissions().items())
     print(
         f"Simulated appliance at https://{server.address}/ ({args.sessions} sessions over "
-        f"{args.days} days, seed {args.seed}). Configure it as a site:\n"
+        f"{args.days} days, seed {args.seed}; API account: {permissions}). Configure it as a "
+        "site:\n"
         f"  host:          {settings['host']}\n"
         f"  client id:     {settings['client_id']}\n"
         f"  client secret: {settings['client_secret']}\n"

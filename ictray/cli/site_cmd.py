@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ictray.cli.common import (
     add_secret_arguments,
@@ -71,7 +72,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("name")
     remove.set_defaults(handler=run_remove)
 
-    test = commands.add_parser("test", help="check the site answers and accepts the credentials")
+    test = commands.add_parser(
+        "test",
+        help="check the site answers, accepts the credentials, and what the API account may do",
+        description="Check that the site answers and accepts the API account, show its API "
+        "version and clock skew, what the account may do (from get_api_info when the command "
+        "API answers it, else by asking for a listing of one second; the backup permission is "
+        "not tried, as that would make a backup) and which data types will therefore work. "
+        "Exit 1 when no data type would.",
+    )
     test.add_argument("name")
     test.set_defaults(handler=run_test)
 
@@ -174,14 +183,17 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from ictray.appliance.client import ApplianceClient, describe_clock_skew
+    from ictray.operations.site_test import run_site_test
 
     with open_from_args(args) as settings:
         credentials = sites.site_credentials(settings, sites.get_site(args.name))
-    with ApplianceClient.for_site(credentials) as client:
-        info = client.get_api_info()
-        skew = client.clock_skew()
-    print(f"site {credentials.name!r} ({credentials.host}): credentials accepted")
-    print(f"API version: {info.api_version}")
-    print(f"clock skew: {describe_clock_skew(skew)}")
+    result = run_site_test(credentials)
+    print(result.text())
+    if not result.usable:
+        print(
+            f"site {credentials.name!r}: the API account may not read any data: grant it the "
+            "reporting (and backup) permissions",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -351,9 +351,18 @@ def plugin_names() -> list[str]:
     return sorted(_standard_classes())
 
 
+#: Plugin classes already loaded, by name. Every run loads its destination's plugin, and
+#: looking through the installed packages' entry points costs more than the rest of a quiet
+#: run; a name not loaded yet is looked for again, so a plugin installed later is found.
+_LOADED: dict[str, type[Destination]] = {}
+
+
 def load_plugin(name: str) -> type[Destination]:
     """The plugin class registered under ``name``; a clear error when there is none, or when it
     cannot be loaded (the reason is named)."""
+    loaded = _LOADED.get(name)
+    if loaded is not None:
+        return loaded
     target = _standard_classes().get(name)
     if target is None:
         raise ValidationError(
@@ -370,6 +379,7 @@ def load_plugin(name: str) -> type[Destination]:
         ) from error
     if not (isinstance(cls, type) and issubclass(cls, Destination)):
         raise IctrayError(f"destination plugin {name!r} ({target}) is not a Destination class")
+    _LOADED[name] = cls
     return cls
 
 

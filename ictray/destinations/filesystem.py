@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from ictray import platform
-from ictray.appliance.model import Presentation, Session
+from ictray.appliance.model import Presentation, Refusal, Session
 from ictray.appliance.parse import iter_documents
+from ictray.appliance.xmlsource import document_without_namespaces
 from ictray.appliance.xmlwrite import DEFAULT_NS, presentation_xml, session_xml
 from ictray.datatypes import DataType
 from ictray.destinations import atomic, filenames
@@ -52,9 +53,12 @@ APPEND_NUMBER = "AppendNumber"
 OVERWRITE = "Overwrite"
 SKIP = "Skip"
 
-#: Download Format: how session and presentation data are written. ``xml`` is the appliance's
-#: reporting XML with its namespace, one session per document, so tools written for the API
-#: read the files unchanged; ``xml-no-namespace`` leaves the namespace out for simple XPath tools.
+#: Download Format: how session and presentation data are written, one session per document.
+#: ``xml`` is the session as the appliance sent it (its namespace, every element and attribute
+#: in order, inside the report's root element), so tools written for the API read the files
+#: unchanged; ``xml-no-namespace`` is the same with every name out of its namespace, for
+#: simple XPath tools. A session that did not come from a report (no ``source``) is written
+#: from its fields, in the namespace given here.
 DOWNLOAD_FORMATS = {"xml": DEFAULT_NS, "xml-no-namespace": None}
 
 PERMISSION_HINT = (
@@ -129,8 +133,8 @@ class FileSystemDestination(Destination):
             label="Download Format",
             tooltip=(
                 "Leave this at its default unless otherwise instructed by a technician. xml: "
-                "the appliance's reporting XML with its namespace; xml-no-namespace: the same "
-                "without the namespace."
+                "each session as the appliance sent it, in its reporting XML namespace; "
+                "xml-no-namespace: the same without the namespace."
             ),
             default="xml",
             choices=tuple(DOWNLOAD_FORMATS),
@@ -169,6 +173,7 @@ class FileSystemDestination(Destination):
     ) -> None:
         super().__init__(name, self.validate_options(options))
         self.directory = Path(self.config["directory"])
+        self.keep_namespace = self.config["download_format"] == "xml"
         self.namespace = DOWNLOAD_FORMATS[self.config["download_format"]]
         self.conflict_handling = self.config["conflict_handling"]
         self.name_format = self.config["name_format"]
@@ -333,7 +338,9 @@ class FileSystemDestination(Destination):
                 found.damaged.append(Damage(key, str(path), f"no longer parses: {error}"))
                 continue
             for item in items:
-                if isinstance(item, wanted):
+                if isinstance(item, Refusal):
+                    found.damaged.append(Damage(key or item.key, str(path), item.message))
+                elif isinstance(item, wanted):
                     found.held.append(Held(item.lsid, str(path), item.start_time))
         return found
 
@@ -471,7 +478,7 @@ class FileSystemDestination(Destination):
                 folder, name = self._target(meta)
                 doing = f"cannot store {_describe(meta)} in {folder}"
                 try:
-                    data = to_xml(item, self.namespace)
+                    data = self._document(item, to_xml)
                 except ValueError as error:  # text XML cannot carry
                     message = f"destination {self.name!r}: {doing}: {error}"
                     raise DestinationError(message) from error
@@ -538,6 +545,15 @@ class FileSystemDestination(Destination):
                 created.append(final)
             locations.append(str(final))
         return locations
+
+    def _document(self, item: _Item, to_xml: Callable[[_Item, str | None], bytes]) -> bytes:
+        """The XML file of one session: as the appliance sent it, in the Download Format."""
+        source = item.source
+        if source is None:
+            return to_xml(item, self.namespace)
+        if self.keep_namespace:
+            return source.document()
+        return document_without_namespaces(source)
 
     # -- recordings and backups --------------------------------------------------------------
 

@@ -11,13 +11,13 @@ import tkinter as tk
 from collections.abc import Callable, Sequence
 from tkinter import filedialog
 
-from ictray.appliance.client import ApplianceClient, describe_clock_skew
 from ictray.dialogs import messages
 from ictray.dialogs.context import SITES, Controller
 from ictray.dialogs.editor import EditorWindow
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD, reserved_label
 from ictray.dialogs.worker import run_in_background
+from ictray.operations.site_test import run_site_test
 from ictray.settings import sites, validation
 from ictray.settings.sites import KEEP, SiteCredentials
 
@@ -196,13 +196,7 @@ class SiteDialog(EditorWindow):
         self.test_result.configure(text=f"testing {credentials.host}…", foreground="")
 
         def work() -> str:
-            with ApplianceClient.for_site(credentials, **TEST_CLIENT_OPTIONS) as client:
-                info = client.get_api_info()
-                skew = client.clock_skew()
-            return (
-                f"{credentials.host}: credentials accepted\nAPI version: {info.api_version}\n"
-                f"clock skew: {describe_clock_skew(skew)}"
-            )
+            return run_site_test(credentials, TEST_CLIENT_OPTIONS).text()
 
         run_in_background(self.controller.ui, work, self._tested, "site test")
 

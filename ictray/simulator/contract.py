@@ -2,7 +2,8 @@
 
 The names come from ``ictray.appliance.contract`` (one source for client and simulator). The
 validation texts here are ``[assumed]``: the appliance's own wording for bad parameters is not
-published; only the fact that it answers with an ``<error>`` document (HTTP 200) is.
+published; only the fact that it answers with an ``<error>`` document (HTTP 200) is
+(docs/appliance-api.md#errors).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LIST_REPORTS = frozenset(
 RECORDING_REPORTS = dict(contract.RECORDING_REPORTS.values())
 
 # [assumed] texts of the appliance's <error> answers to bad requests
+# (docs/appliance-api.md#errors)
 MISSING_PARAMETER = "Missing required parameter: {name}"
 UNKNOWN_REPORT = "Invalid report type: {name}"
 UNKNOWN_ACTION = "Invalid action: {name}"
@@ -42,11 +44,16 @@ BAD_DURATION = "Invalid value for duration: a non-negative integer is required"
 BAD_INSTANCE = "Invalid value for instance: a non-negative integer is required"
 BAD_LSID = "Invalid value for {name}: {value}"
 TOO_MANY_CRITERIA = "Only one of {names} may be given"
-NO_RECORDING = "No recording is available for the given criteria."  # [assumed]
+NO_RECORDING = "No recording is available for the given criteria."
 MULTIPART_REFUSED = "Multipart POST requests are not supported."
 BAD_JSON = "The request body is not a JSON object of strings."
-NO_TOKEN = "Invalid or expired access token"  # [assumed] 401 body text
-SERVER_FAILURE = "The service is temporarily unavailable."  # [assumed] 5xx body text
+# [assumed] 401 and 5xx body texts (docs/appliance-api.md#errors)
+NO_TOKEN = "Invalid or expired access token"
+SERVER_FAILURE = "The service is temporarily unavailable."
+#: [assumed] an API account lacking a permission is refused with an <error> document with this
+#: status and text (docs/appliance-api.md#permissions): the wording is not published
+PERMISSION_REFUSED_STATUS = 200
+PERMISSION_REFUSED = "This API account does not have permission to use {opens}."
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -55,9 +62,21 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class BadRequest(Exception):
     """A request the appliance answers with an ``<error>`` document holding ``text``."""
 
+    status = 200
+
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+class Refused(BadRequest):
+    """A request the API account lacks the permission for."""
+
+    status = PERMISSION_REFUSED_STATUS
+
+    def __init__(self, permission: contract.Permission) -> None:
+        super().__init__(PERMISSION_REFUSED.format(opens=permission.opens))
+        self.permission = permission
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,7 @@ class Window:
     """Sessions that started (``by_end`` false, in progress included) or ended in a window.
 
     ``until`` is exclusive; ``None`` means "until now" (``duration=0``). ``[assumed]``: the
-    window is half-open, and dates are UTC days.
+    window is half-open, and dates are UTC days (docs/appliance-api.md#reports).
     """
 
     by_end: bool

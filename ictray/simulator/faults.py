@@ -7,7 +7,8 @@ may flip them from any thread. Counters ("the next N ...") count down as request
 =====================  ==========================================================================
 switch                 effect
 =====================  ==========================================================================
-reject_credentials     every token request answers 401 ``{"error": "invalid_client"}``
+reject_credentials     every token request answers 401 ``{"error": "invalid_client"}``, and
+                       tokens issued before stop working: the secret was regenerated
 token_lifetime         seconds a new token lives (``expires_in``); default 3600
 token_epoch            bumped by ``revoke_tokens()``: every token issued before stops working, as
                        when the client secret is regenerated on the appliance

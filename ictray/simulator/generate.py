@@ -469,7 +469,7 @@ def _download_url(
     """A transcript or recording URL shaped like the ones real answers carry.
 
     The chat form copies a public PRA answer; [assumed] the recording forms follow it with
-    their own ``dl_action`` (CONTRACT.md lists the elements, not their URLs).
+    their own ``dl_action`` (docs/appliance-api.md#recordings).
     """
     token = hashlib.sha1(f"{site.seed}/{lsid}/{mode}".encode()).hexdigest()
     inner = f"l={lsid};h={token};t=sd;m={mode}"
@@ -943,7 +943,8 @@ def _count_files(session: Session, move_delete: bool) -> None:
 def _in_progress(plan: _Plan, now: int) -> Session:
     """The session as the appliance reports it before its end: what has happened so far.
 
-    [assumed] (CONTRACT.md): no duration, and no transcript or recording URLs until the end;
+    [assumed] (docs/appliance-api.md#sessions): no duration, and no transcript or recording URLs
+    until the end;
     a public PRA reference says the chat URLs appear "only for sessions that have ended".
     """
     session = plan.session

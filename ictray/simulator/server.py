@@ -1,11 +1,13 @@
 """A local HTTPS appliance: the API contract served from a ``SimulatedSite``, with faults.
 
 ``SimulatorServer`` listens on loopback with a certificate from its own CA (``tls.py``), issues
-OAuth tokens for one fixed API account, and answers the command, reporting and backup APIs the
-way ``shared/api/CONTRACT.md`` describes: ``<error>`` documents with HTTP 200 for bad parameters
-and empty results, reports streamed with chunked transfer, downloads with ``Content-Length``.
-The switches in ``faults.py`` make it fail on purpose. The demo, the tests and the benchmarks
-use it; ``ictray simulate`` runs one until Ctrl+C.
+OAuth tokens for its API accounts (``accounts.py``: permissions, at most 30 valid tokens each),
+and answers the command, reporting and backup APIs the way docs/appliance-api.md describes:
+``<error>`` documents with HTTP 200 for bad parameters, empty results and missing permissions,
+reports streamed with chunked transfer, downloads with ``Content-Length``, and every answer
+with the appliance's clock in its ``Date`` header. The switches in ``faults.py`` make it fail on
+purpose; ``dialect.py`` chooses forms the real API does not publish. The demo, the tests and
+the benchmarks use it; ``ictray simulate`` runs one until Ctrl+C.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import io
 import itertools
 import json
 import logging
-import secrets
 import socket
 import ssl
 import sys
@@ -34,6 +35,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ictray.appliance import contract, xmlwrite
 from ictray.simulator import contract as rules
+from ictray.simulator.accounts import ApiAccount, Tokens
+from ictray.simulator.accounts import account as make_account
+from ictray.simulator.content import MP4
+from ictray.simulator.dialect import Dialect
 from ictray.simulator.faults import Faults
 from ictray.simulator.generate import SimulatedSite
 from ictray.simulator.tls import server_tls
@@ -43,27 +48,7 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 64 * 1024
 SOCKET_TIMEOUT = 60.0
 XML_TYPE = "text/xml; charset=UTF-8"
-
-
-class _Tokens:
-    """Bearer tokens issued so far: each lives until its expiry or the next revocation."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[float, int]] = {}
-
-    def issue(self, lifetime: int, epoch: int) -> str:
-        token = secrets.token_hex(contract.TOKEN_LENGTH // 2)
-        now = time.monotonic()
-        with self._lock:
-            self._tokens = {t: v for t, v in self._tokens.items() if v[0] > now and v[1] == epoch}
-            self._tokens[token] = (now + lifetime, epoch)
-        return token
-
-    def valid(self, token: str, epoch: int) -> bool:
-        with self._lock:
-            entry = self._tokens.get(token)
-        return entry is not None and entry[0] > time.monotonic() and entry[1] == epoch
+OCTET_STREAM = "application/octet-stream"
 
 
 class SimulatorServer:
@@ -73,7 +58,10 @@ class SimulatorServer:
     is a folder under the user's temp folder. ``port=0`` picks a free port. With
     ``follow_real_clock`` the site's clock keeps up with real time before each request (new
     sessions appear as time passes, for demos); without it, it moves only by ``advance_clock``,
-    which keeps tests deterministic.
+    which keeps tests deterministic. ``account`` is the API account clients use (a preset name
+    of ``accounts.PRESETS`` or an ``ApiAccount``; by default one with every permission) with
+    ``client_id`` and ``client_secret``; ``add_account`` adds others. ``token_clock`` is the
+    time tokens expire by.
     """
 
     def __init__(
@@ -88,15 +76,21 @@ class SimulatorServer:
         faults: Faults | None = None,
         namespace: str | None = xmlwrite.DEFAULT_NS,
         follow_real_clock: bool = False,
+        dialect: Dialect | None = None,
+        account: ApiAccount | str | None = None,
+        token_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.site = site
-        self.client_id = client_id
-        self.client_secret = client_secret
+        self.dialect = dialect or Dialect()
+        self.account = make_account(account, client_id, client_secret)
+        self.accounts = {self.account.client_id: self.account}
+        self.client_id = self.account.client_id
+        self.client_secret = self.account.client_secret
         self.faults = faults or Faults()
         self.namespace = namespace
         self.follow_real_clock = follow_real_clock
         self._clock_lock = threading.Lock()
-        self.tokens = _Tokens()
+        self.tokens = Tokens(token_clock)
         self._answers: Counter[tuple[str, int]] = Counter()
         self._answers_lock = threading.Lock()
         tls = server_tls(Path(ca_dir) if ca_dir is not None else None, [host])
@@ -170,20 +164,35 @@ class SimulatorServer:
         """Invalidate every token issued, as regenerating the client secret does."""
         self.faults.revoke_tokens()
 
-    def check_credentials(self, header: str | None) -> bool:
-        """True when an HTTP Basic ``Authorization`` header names this API account."""
+    def add_account(self, account: ApiAccount) -> None:
+        """Another API account of this appliance (another program's, or other permissions)."""
+        self.accounts[account.client_id] = account
+
+    def tokens_issued(self, client_id: str | None = None) -> int:
+        """How many tokens an account (by default the main one) was issued so far."""
+        return self.tokens.issued[client_id or self.client_id]
+
+    def appliance_time(self) -> int:
+        """The appliance's clock: the site's time and the ``clock_offset`` fault."""
+        return self.site.now + round(self.faults.clock_offset)
+
+    def check_credentials(self, header: str | None) -> ApiAccount | None:
+        """The API account an HTTP Basic ``Authorization`` header names, if its secret is right."""
         if self.faults.reject_credentials or not header:
-            return False
+            return None
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "basic":
-            return False
+            return None
         try:
             client_id, _, secret = base64.b64decode(value.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        return hmac.compare_digest(
-            client_id.encode(), self.client_id.encode()
-        ) and hmac.compare_digest(secret.encode(), self.client_secret.encode())
+            return None
+        for account in self.accounts.values():
+            if hmac.compare_digest(
+                client_id.encode(), account.client_id.encode()
+            ) and hmac.compare_digest(secret.encode(), account.client_secret.encode()):
+                return account
+        return None
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -269,6 +278,13 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = SOCKET_TIMEOUT
     server: _HttpServer
     _headers_sent = False
+    _account: ApiAccount | None = None
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header: the appliance's clock, not this computer's."""
+        if timestamp is None:
+            timestamp = self.server.app.appliance_time()
+        return super().date_time_string(timestamp)
 
     def do_GET(self) -> None:
         self._handle()
@@ -308,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
                 app.catch_up_clock()
             self._route(params)
         except rules.BadRequest as error:
-            self._send_error_document(error.text)
+            self._send_error_document(error.text, error.status)
         except (ConnectionError, TimeoutError, ssl.SSLError):
             self.close_connection = True
         except Exception:
@@ -331,7 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send_bytes(404, "text/plain", b"not found\n")
             return
-        if not self._authorised():
+        self._account = self._authorised()
+        if self._account is None:
             self._send_json(
                 contract.INVALID_TOKEN_STATUS,
                 {"error": "invalid_token", "error_description": rules.NO_TOKEN},
@@ -357,12 +374,19 @@ class _Handler(BaseHTTPRequestHandler):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         return params
 
-    def _authorised(self) -> bool:
+    def _authorised(self) -> ApiAccount | None:
+        """The account whose valid token the request carries, else None."""
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         app = self.server.app
-        return scheme.lower() == "bearer" and app.tokens.valid(
-            token.strip(), app.faults.token_epoch
-        )
+        if scheme.lower() != "bearer" or app.faults.reject_credentials:
+            return None
+        client_id = app.tokens.account_of(token.strip(), app.faults.token_epoch)
+        return app.accounts.get(client_id) if client_id is not None else None
+
+    def _require(self, permission: contract.Permission) -> None:
+        """Refuse the request, as the appliance does, when the account lacks ``permission``."""
+        if self._account is None or not self._account.may(permission):
+            raise rules.Refused(permission)
 
     # -- OAuth ------------------------------------------------------------------------------
 
@@ -371,7 +395,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "POST":
             self._send_json(405, {"error": "invalid_request"}, {"Allow": "POST"})
             return
-        if not app.check_credentials(self.headers.get("Authorization")):
+        account = app.check_credentials(self.headers.get("Authorization"))
+        if account is None:
             self._send_json(
                 contract.INVALID_CLIENT_STATUS,
                 {"error": contract.OAUTH_INVALID_CLIENT},
@@ -382,7 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": "unsupported_grant_type"})
             return
         lifetime = app.faults.token_lifetime
-        token = app.tokens.issue(lifetime, app.faults.token_epoch)
+        token = app.tokens.issue(account.client_id, lifetime, app.faults.token_epoch)
         self._send_json(
             200,
             {
@@ -395,20 +420,26 @@ class _Handler(BaseHTTPRequestHandler):
     # -- command API ------------------------------------------------------------------------
 
     def _command(self, params: dict[str, str]) -> None:
+        self._require(contract.COMMAND)
         action = params.get(contract.ACTION)
         if not action:
             raise rules.BadRequest(rules.MISSING_PARAMETER.format(name=contract.ACTION))
         if action != contract.GET_API_INFO:
             raise rules.BadRequest(rules.UNKNOWN_ACTION.format(name=action))
         app = self.server.app
-        info = app.site.api_info()
-        info = dataclasses.replace(info, timestamp=info.timestamp + round(app.faults.clock_offset))
+        assert self._account is not None
+        info = dataclasses.replace(
+            app.site.api_info(),
+            timestamp=app.appliance_time(),
+            permissions=self._account.permissions(),
+        )
         self._send_bytes(200, XML_TYPE, xmlwrite.api_info_xml(info))
 
     # -- reporting API ----------------------------------------------------------------------
 
     def _reporting(self, params: dict[str, str]) -> None:
         report = rules.report_name(params)
+        self._require(contract.REPORT_PERMISSIONS[report])
         if report in rules.RECORDING_REPORTS:
             self._recording(rules.parse_recording_query(report, params))
         else:
@@ -453,27 +484,46 @@ class _Handler(BaseHTTPRequestHandler):
         out: _ChunkedWriter | _TailDropper = chunked
         if first is not None and faults.take("malformed_reports"):
             out = _TailDropper(chunked, faults.malformed_tail)
-        write(items, out, self.server.app.namespace)
+        app = self.server.app
+        if query.report in (contract.SUPPORT_SESSION, contract.PRESENTATION_SESSION):
+            write(items, out, app.namespace, app.dialect.variant)
+        else:
+            write(items, out, app.namespace)
         out.close()
 
     def _recording(self, query: rules.RecordingQuery) -> None:
         app = self.server.app
         site = app.site
-        data = site.recording(query.report, query.lsid, query.instance)
+        instance = query.instance
+        if instance is not None:  # the session report's number for it
+            instance -= app.dialect.recording_instance_base
+        data = None
+        if instance is None or instance >= 0:
+            data = site.recording(query.report, query.lsid, instance)
         if data is None:
             self._send_error_document(rules.NO_RECORDING)
             return
         if app.faults.expired_recordings or site.is_recording_expired(
-            query.report, query.lsid, query.instance
+            query.report, query.lsid, instance
         ):
             self._send_error_document(contract.RECORDING_EXPIRED)
             return
-        content_type = site.recording_content_type(query.report, query.lsid, query.instance)
-        self._send_download(data, content_type, {})
+        content_type = site.recording_content_type(query.report, query.lsid, instance)
+        headers: dict[str, str] = {}
+        form = app.dialect.recording_content_type
+        if form != "video":
+            extension = "mp4" if content_type == MP4 else "flv"
+            if form == "named":
+                number = "" if query.instance is None else f"-{query.instance}"
+                name = f"{query.lsid}{number}.{extension}"
+                headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            content_type = OCTET_STREAM
+        self._send_download(data, content_type, headers)
 
     # -- backup API -------------------------------------------------------------------------
 
     def _backup(self, params: dict[str, str]) -> None:
+        self._require(contract.BACKUP)
         site = self.server.app.site
         data = site.backup(params.get(contract.BACKUP_PASSWORD) or None)
         disposition = f'attachment; filename="{site.backup_filename()}"'
@@ -505,9 +555,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, "application/json", body, {"Cache-Control": "no-store", **(headers or {})}
         )
 
-    def _send_error_document(self, text: str) -> None:
-        """An ``<error>`` document with HTTP 200, as the appliance answers most problems."""
-        self._send_bytes(200, XML_TYPE, xmlwrite.error_xml(text, self.server.app.namespace))
+    def _send_error_document(self, text: str, status: int = 200) -> None:
+        """An ``<error>`` document, with HTTP 200 as the appliance answers most problems."""
+        self._send_bytes(status, XML_TYPE, xmlwrite.error_xml(text, self.server.app.namespace))
 
     def _send_download(self, data: bytes, content_type: str, headers: dict[str, str]) -> None:
         """A file with ``Content-Length``; the ``cut_downloads`` fault stops it early."""

@@ -9,6 +9,7 @@ what the next scheduled run asks for.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from ictray.appliance import parse, reports
 from ictray.appliance.client import ApplianceClient
 from ictray.appliance.errors import ApplianceError, RecordingExpiredError
-from ictray.appliance.model import Presentation, Session
+from ictray.appliance.model import Presentation, Refusal, Session
 from ictray.datatypes import DataType
 from ictray.destinations.base import Destination, DestinationError, FileMeta, load_plugin
 from ictray.errors import IctrayError, ValidationError
@@ -30,6 +31,8 @@ from ictray.transfer.items import file_meta_of, recording_file_meta, recording_r
 
 DATA_TYPES = {DataType.SESSION_DATA, DataType.PRESENTATION_DATA}
 BATCH = 200
+
+log = logging.getLogger("ictray.apitest")
 
 
 @dataclass
@@ -43,12 +46,13 @@ class TestLine:
     skipped: int = 0
     expired: int = 0
     failed: int = 0
+    refused: int = 0  # sessions the report held but that could not be read (see errors)
     locations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.errors
+        return not self.failed and not self.refused and not self.errors
 
 
 @dataclass(frozen=True)
@@ -260,12 +264,13 @@ def _store_items(
     plugin: Destination,
     client: ApplianceClient | None,
     host: str,
-    items: Iterable[Session | Presentation],
+    items: Iterable[Session | Presentation | Refusal],
     data_types: list[DataType],
     lines: dict[DataType, TestLine],
     report: Report | None,
 ) -> None:
     data_type = next((t for t in data_types if t in DATA_TYPES), None)
+    line_of_refusals = lines[data_type if data_type is not None else data_types[0]]
     batch: list[Any] = []
 
     def flush() -> None:
@@ -285,6 +290,13 @@ def _store_items(
         batch.clear()
 
     for item in items:
+        if isinstance(item, Refusal):
+            # One line that names the session and what was wrong (shown with the results,
+            # so only logged here); the others go on.
+            log.info("%s", item.message)
+            line_of_refusals.refused += 1
+            line_of_refusals.errors.append(item.message)
+            continue
         batch.append(item)
         if len(batch) >= BATCH:
             flush()

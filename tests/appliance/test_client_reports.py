@@ -23,6 +23,8 @@ def _assert_same(got, expected) -> None:
     assert [item.lsid for item in got] == [item.lsid for item in expected]
     for mine, theirs in zip(got, expected, strict=True):
         for field in dataclasses.fields(theirs):
+            if not field.compare:  # the bytes a parsed session came as: checked elsewhere
+                continue
             assert getattr(mine, field.name) == getattr(theirs, field.name), (
                 f"{mine.lsid}: {field.name} differs"
             )

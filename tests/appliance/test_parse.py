@@ -15,6 +15,8 @@ from ictray.appliance.model import (
     ApiInfo,
     FileInfo,
     Party,
+    Refusal,
+    Session,
     SystemInfoCategory,
     Team,
     XmlNode,
@@ -351,7 +353,7 @@ def test_api_info() -> None:
 
 # -- errors from the appliance ---------------------------------------------------------------------
 
-# Verbatim bodies from shared/api/samples (see SOURCES.md there).
+# Verbatim bodies of real answers (sources in docs/appliance-api.md#errors).
 ERROR_SAMPLES = {
     b"<error>Login failed</error>\n": "Login failed",
     b'<?xml version="1.0" encoding="UTF-8"?>\n\n<error xmlns="http://www.bomgar.com/namespaces/'
@@ -470,31 +472,48 @@ def test_a_truncated_report_names_position_and_last_complete_session() -> None:
         (b"   \n", "empty"),
         (b"<session_list><session lsid='a'></sesion></session_list>", "mismatched tag"),
         (b"<html><body>Service Unavailable</body></html>", "starts with <html>"),
-        (
-            b"<session_list><session lsid='a'><lseq>7a</lseq></session></session_list>",
-            "session a: <lseq> holds '7a'",
-        ),
-        (
-            b"<session_list><session lsid='d'><start_time timestamp=' 9x '/></session>"
-            b"</session_list>",
-            "session d: <start_time> holds '9x' where attribute timestamp should be a whole",
-        ),
-        (
-            b"<session_list><session lsid='b'><session_details><event event_type='X'/>"
-            b"</session_details></session></session_list>",
-            "no timestamp",
-        ),
-        (
-            b"<session_list><session lsid='c'><session_details><event timestamp='1'>"
-            b"<encoded_body>***</encoded_body></event></session_details></session></session_list>",
-            "not base64",
-        ),
         (b"<session_list></session_list><session_list/>", "junk after document element"),
     ],
 )
 def test_malformed_input_is_reported_clearly(body: bytes, expected: str) -> None:
     with pytest.raises(MalformedReportError, match=expected):
         list(iter_sessions(body))
+
+
+# A field that is not what it must be refuses its session, not the report (these four were
+# whole-report errors before sessions could be refused one by one).
+LSID_A = "0123456789abcdef0123456789abcdef"
+LSID_B = "fedcba9876543210fedcba9876543210"
+
+
+@pytest.mark.parametrize(
+    ("inner", "expected"),
+    [
+        ("<lseq>7a</lseq>", "lseq '7a' is not a whole number"),
+        ("<start_time timestamp=' 9x '/>", "start_time@timestamp '9x' is not a whole number"),
+        (
+            "<session_details><event event_type='X'/></session_details>",
+            "session_details/event@timestamp is missing",
+        ),
+        (
+            "<session_details><event timestamp='1'><encoded_body>***</encoded_body></event>"
+            "</session_details>",
+            "session_details/event/encoded_body holds text that is not base64: '***'",
+        ),
+    ],
+)
+def test_a_session_with_a_bad_field_is_refused_and_the_next_is_read(
+    inner: str, expected: str
+) -> None:
+    body = (
+        f"<session_list><session lsid='{LSID_A}'>{inner}</session>"
+        f"<session lsid='{LSID_B}'><lseq>3</lseq></session></session_list>"
+    ).encode()
+    refused, session = iter_sessions(body)
+    assert isinstance(refused, Refusal) and isinstance(session, Session)
+    assert refused.message == f"session {LSID_A} refused: {expected}"
+    assert (refused.key, refused.lsid, refused.noun) == (LSID_A, LSID_A, "session")
+    assert (session.lsid, session.lseq) == (LSID_B, 3)
 
 
 # -- streaming and memory --------------------------------------------------------------------------

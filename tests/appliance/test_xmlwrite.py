@@ -34,7 +34,7 @@ from ictray.simulator.generate import SimulatedSite
 
 NS = "{" + DEFAULT_NS + "}"
 START = 1_700_000_000
-# The children of <session> in the order real responses have them (CONTRACT.md).
+# The children of <session> in the order real responses have them (docs/appliance-api.md).
 CONTRACT_ORDER = [
     "session_type",
     "lseq",
@@ -269,3 +269,18 @@ def test_api_info_and_error_documents() -> None:
     )
     root = ElementTree.fromstring(error_xml("a & b", DEFAULT_NS))
     assert root.tag == NS + "error" and root.text == "a & b"
+
+
+def test_elements_nested_deeper_than_the_recursion_limit_are_written() -> None:
+    depth = 5000
+    top = XmlNode("level", {"n": "0"})
+    node = top
+    for n in range(1, depth):
+        child = XmlNode("level", {"n": str(n)})
+        node.children.append(child)
+        node = child
+    node.text = "bottom"
+    data = session_xml(Session(lsid="a" * 32, extra=[top]))
+    assert data.count(b"<level ") == depth and data.count(b"</level>") == depth
+    assert b'<level n="4999">bottom</level>' in data
+    assert data.index(b'n="1"') < data.index(b'n="2"') < data.index(b"bottom")

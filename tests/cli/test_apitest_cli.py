@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -112,3 +113,43 @@ def test_an_unreachable_site_exits_1(cli: CLI, simulator, configured) -> None:
                  "--start", _day_of(simulator))
     assert result.code == 1
     assert "the client secret was rejected" in result.out + result.err
+
+
+def test_hostile_sessions_in_a_saved_report_are_refused_one_line_each(
+    cli: CLI, simulator, configured, tmp_path
+) -> None:
+    good = list(simulator.site.iter_sessions(start_from=0))[:2]
+    deep = "<extra>" * 500 + "</extra>" * 500
+    hostile = (
+        f'<session lsid="{"1" * 32}"><lseq>1</lseq>{deep}</session>\n'
+        f'<session lsid="{"2" * 32}"><start_time timestamp="99999999999999999999"/></session>\n'
+        '<session><lseq>3</lseq></session>\n'
+    ).encode()
+    report = io.BytesIO()
+    write_session_list(good, report)
+    data = report.getvalue()
+    cut = data.rindex(b"</session_list>")
+    saved = tmp_path / "hostile.xml"
+    saved.write_bytes(data[:cut] + hostile + data[cut:])
+    result = cli("apitest", "--xml", str(saved), "--dest", "reports", "--type", "session_data",
+                 "--host", "support.example.com")
+    assert result.code == 1, result.out + result.err
+    text = result.out + result.err
+    assert "Traceback" not in text and "RecursionError" not in text
+    assert "OverflowError" not in text
+    assert "session data: 2 stored, 3 refused" in result.out
+    lines = [line.strip() for line in text.splitlines() if "refused:" in line]
+    assert len(lines) == 3
+    assert lines[0] == (
+        f"error: session {'1' * 32} refused: extra nests elements deeper than 32 levels"
+    )
+    assert lines[1] == (
+        f"error: session {'2' * 32} refused: start_time@timestamp 99999999999999999999 is out "
+        "of range (a time between 1970 and 2099)"
+    )
+    assert lines[2].startswith("error: session no-lsid-") and lines[2].endswith(
+        "refused: @lsid is missing"
+    )
+    with sqlite3.connect(configured["database"]) as connection:
+        stored = {r[0] for r in connection.execute("SELECT lsid FROM session")}
+    assert stored == {s.lsid for s in good}

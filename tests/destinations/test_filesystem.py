@@ -383,29 +383,35 @@ def test_session_files_reparse_to_the_same_sessions(make: Make, folder: Path) ->
         assert list(iter_sessions(data)) == [session]
 
 
+# Session IDs read back from files are 32 hex digits: anything else is refused when parsed.
+LSID_C, LSID_P1, LSID_1234 = "c" * 32, "0123" * 8, "1234" * 8
+
+
 def test_the_other_download_format_leaves_the_namespace_out(make: Make) -> None:
-    [location] = make(download_format="xml-no-namespace").write_sessions(HOST, [rich_session("c")])
+    sessions = [rich_session(LSID_C)]
+    [location] = make(download_format="xml-no-namespace").write_sessions(HOST, sessions)
     data = Path(location).read_bytes()
     assert b"xmlns" not in data
-    assert list(iter_sessions(data)) == [rich_session("c")]
+    assert list(iter_sessions(data)) == [rich_session(LSID_C)]
 
 
 def test_presentation_files_reparse(make: Make) -> None:
-    item = Presentation(lsid="p1", lseq=3, start_time=1714550400, external_key="EK",
+    item = Presentation(lsid=LSID_P1, lseq=3, start_time=1714550400, external_key="EK",
                         presenters=[Representative(2, id="5", username="bob")],
                         attendees=[Customer(9, username="carol")])
     [location] = make().write_presentations(HOST, [item])
-    assert Path(location).name == f"{HOST}-presentation-p1.xml"
+    assert Path(location).name == f"{HOST}-presentation-{LSID_P1}.xml"
     assert list(iter_presentations(Path(location).read_bytes())) == [item]
 
 
 def test_a_session_stored_again_follows_conflict_handling(make: Make, folder: Path) -> None:
-    first, second = rich_session("1234"), rich_session("1234", external_key="changed")
-    assert Path(make().write_sessions(HOST, [first])[0]).name == f"{HOST}-support-1234.xml"
-    assert Path(make().write_sessions(HOST, [second])[0]).name == f"{HOST}-support-1234.1.xml"
+    first, second = rich_session(LSID_1234), rich_session(LSID_1234, external_key="changed")
+    name = f"{HOST}-support-{LSID_1234}"
+    assert Path(make().write_sessions(HOST, [first])[0]).name == f"{name}.xml"
+    assert Path(make().write_sessions(HOST, [second])[0]).name == f"{name}.1.xml"
 
     skipped = make(conflict_handling="Skip").write_sessions(HOST, [second])
-    assert skipped == [str(folder / f"{HOST}-support-1234.xml")]
+    assert skipped == [str(folder / f"{name}.xml")]
     assert list(iter_sessions(Path(skipped[0]).read_bytes())) == [first]
 
     replaced = make(conflict_handling="Overwrite").write_sessions(HOST, [second])

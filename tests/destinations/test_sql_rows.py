@@ -39,7 +39,8 @@ def _fill(hint: Any) -> Any:
             return XmlNode(_fill(str), {_fill(str): _fill(str)}, _fill(str),
                            [XmlNode(_fill(str), text=_fill(str))])
         hints = typing.get_type_hints(hint)
-        return hint(**{f.name: _fill(hints[f.name]) for f in dataclasses.fields(hint)})
+        fields = [f for f in dataclasses.fields(hint) if f.compare]  # not source bytes
+        return hint(**{f.name: _fill(hints[f.name]) for f in fields})
     raise AssertionError(f"no filler for {hint!r}")
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from ictray.appliance import reports
 from ictray.appliance.client import ApplianceClient
+from ictray.appliance.errors import PermissionRefusedError
 from ictray.simulator.contract import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 
@@ -133,3 +134,37 @@ def test_simulate_checks_its_options(tmp_path, env):
     result = _ictray(env, "simulate", "--days", "0", "--ca-dir", str(tmp_path))
     assert result.returncode == 2
     assert "days must be at least 1" in result.stderr
+
+
+def test_simulate_serves_the_account_and_forms_asked_for(tmp_path, env):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ictray", "simulate", "--port", "0", "--json", "--sessions", "40",
+         "--ca-dir", str(tmp_path / "ca"), "--account", "guide", "--no-presentation-reporting",
+         "--recording-instance-base", "1", "--show-my-screen", "flat"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        settings = json.loads(process.stdout.readline())
+        human = process.stdout.readline()
+        assert "perm_command=deny" in human and "perm_reporting_presentation=0" in human
+        assert "perm_backup=1" in human
+        client = ApplianceClient(settings["host"], settings["client_id"],
+                                 settings["client_secret"], ca_bundle=settings["ca_bundle"],
+                                 timeout=10)
+        with client:
+            clock = client.read_clock()
+            assert clock.source == "the Date header"
+            window = reports.TimeWindow(clock.now - 8 * 86400)
+            sessions = list(reports.iter_sessions(client, window))
+            assert len(sessions) == 40
+            with pytest.raises(PermissionRefusedError):
+                list(reports.iter_presentations(client, window))
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def test_simulate_refuses_an_unknown_account(tmp_path, env):
+    result = _ictray(env, "simulate", "--account", "root", "--ca-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "invalid choice: 'root'" in result.stderr
