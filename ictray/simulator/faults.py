@@ -23,6 +23,10 @@ cut_after              bytes sent before such a cut
 malformed_reports      the next N non-empty reports lose their end (the closing tags) while
                        the answer itself completes normally
 malformed_tail         bytes cut from the end of such a report (default 40)
+hostile_sessions       the next N session reports whose window holds the moment a day before the
+                       site's first clock reading also carry three sessions a careless appliance
+                       could send, started then (``hostile_sessions()``): one nesting unknown
+                       elements 500 deep, one with an lseq out of range, one without an lsid
 expired_recordings     every recording answers with the appliance's "has expired" error (the
                        site's own ``expired_fraction`` expires a fixed share of them anyway)
 clock_offset           seconds the appliance's clock is ahead (negative: behind) of the
@@ -36,7 +40,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, fields
 
-COUNTERS = ("rate_limit", "server_errors", "cut_downloads", "malformed_reports")
+from ictray.appliance.model import Session, XmlNode
+
+COUNTERS = (
+    "rate_limit",
+    "server_errors",
+    "cut_downloads",
+    "malformed_reports",
+    "hostile_sessions",
+)
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Faults:
     cut_after: int = 1024
     malformed_reports: int = 0
     malformed_tail: int = 40
+    hostile_sessions: int = 0
     expired_recordings: bool = False
     clock_offset: float = 0.0
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -98,3 +111,23 @@ class Faults:
 
 
 _FIELD_NAMES = frozenset(item.name for item in fields(Faults) if not item.name.startswith("_"))
+
+
+#: How deep the hostile session nests unknown elements (no real session comes near).
+HOSTILE_DEPTH = 500
+
+
+def hostile_sessions(start: int) -> list[Session]:
+    """Three closed sessions, starting at ``start``, that no reader may take as they are.
+
+    Their lsids are fixed, so a test can look for them; none is part of the simulated site.
+    """
+    nested = XmlNode("custom_note")
+    for _ in range(HOSTILE_DEPTH - 1):
+        nested = XmlNode("custom_note", children=[nested])
+    closed = {"start_time": start, "end_time": start + 60, "duration": "00:01:00"}
+    return [
+        Session(lsid="e" * 31 + "1", extra=[nested], **closed),  # type: ignore[arg-type]
+        Session(lsid="e" * 31 + "2", lseq=10**20, **closed),  # type: ignore[arg-type]
+        Session(lsid="", **closed),  # type: ignore[arg-type]
+    ]

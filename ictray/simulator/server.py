@@ -39,7 +39,7 @@ from ictray.simulator.accounts import ApiAccount, Tokens
 from ictray.simulator.accounts import account as make_account
 from ictray.simulator.content import MP4
 from ictray.simulator.dialect import Dialect
-from ictray.simulator.faults import Faults
+from ictray.simulator.faults import Faults, hostile_sessions
 from ictray.simulator.generate import SimulatedSite
 from ictray.simulator.tls import server_tls
 
@@ -478,9 +478,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error_document(contract.NO_SUPPORT_RESULTS)
             return
         items = itertools.chain([first], items) if first is not None else iter(())
+        faults = self.server.app.faults
+        hostile_start = site.initial - 86_400  # a day before the site's first clock reading
+        if (
+            query.report == contract.SUPPORT_SESSION
+            and window is not None
+            and window.since <= hostile_start < window.until
+            and faults.take("hostile_sessions")
+        ):
+            items = itertools.chain(items, hostile_sessions(hostile_start))
         self._start(200, XML_TYPE, {"Transfer-Encoding": "chunked"})
         chunked = _ChunkedWriter(self.wfile)
-        faults = self.server.app.faults
         out: _ChunkedWriter | _TailDropper = chunked
         if first is not None and faults.take("malformed_reports"):
             out = _TailDropper(chunked, faults.malformed_tail)

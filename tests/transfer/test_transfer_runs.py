@@ -156,3 +156,34 @@ def test_rejected_credentials_are_reported_and_the_schedule_still_marked(wired) 
     from ictray.settings.schedules import get_schedule
 
     assert get_schedule("all").last_run is not None  # the guide: still marked complete
+
+
+def test_sessions_a_careless_appliance_sends_are_refused_alone_and_said_once(
+    wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nested 500 deep, an lseq out of range, no lsid: each is one line naming the session, the
+    field and what was wrong, recorded as refused, and not said again; the rest is copied."""
+    wired.simulator.faults.hostile_sessions = 1_000_000  # in every report that lists sessions
+    with caplog.at_level("ERROR", logger="ictray.transfer"):
+        first = wired.run()
+    assert first.outcome == UNREACHABLE
+    errors = [line for result in first.results for line in result.errors]
+    nested, too_big, no_lsid = "e" * 31 + "1", "e" * 31 + "2", "no-lsid-"
+    for destination in ("files", "reports"):
+        said = [line for line in wired.results_of(first, destination).errors if "refused" in line]
+        assert len(said) == 3, said
+        assert any(nested in line and "nests elements deeper than" in line for line in said)
+        assert any(too_big in line and "lseq" in line for line in said)
+        assert any(no_lsid in line and "@lsid is missing" in line for line in said)
+    assert all("\n" not in line and "Traceback" not in line for line in errors)
+    logged = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(logged) == 6  # logged (and so mailed) once per destination
+    assert_holds_exactly(wired)  # every other session is stored
+    gone = LedgerItem.select().where(LedgerItem.state == "gone")
+    assert {row.key[:8] for row in gone} >= {nested[:8], no_lsid}
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="ictray.transfer"):
+        second = wired.run(overlap=3 * 86400)  # the same reports again
+    assert second.outcome == COMPLETED, [r.errors for r in second.results]
+    assert not [r for r in caplog.records if "refused" in r.getMessage()]
+    assert_holds_exactly(wired)
