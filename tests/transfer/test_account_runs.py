@@ -8,7 +8,7 @@ import pytest
 
 from ictray.appliance import contract
 from ictray.datatypes import DataType
-from ictray.settings.models import SyncState
+from ictray.settings.models import Watermark
 from ictray.transfer.result import COMPLETED, UNREACHABLE
 
 from .expect import assert_holds_exactly
@@ -28,7 +28,7 @@ def test_a_guide_account_copies_sessions_recordings_and_the_backup(wired) -> Non
     assert len(list(wired.folder.glob("*.nsb"))) == 1
     assert files.clock_skew == pytest.approx(1800, abs=5)
     # The window ends at the appliance's clock, read from the Date header.
-    marks = {row.watermark for row in SyncState.select()}
+    marks = {row.watermark for row in Watermark.select()}
     assert marks and all(abs(mark - (simulator.site.now - 1800)) <= 5 for mark in marks)
     # Asked at most once by each of the two transfers starting together; the refusal is
     # remembered for the site, so later runs do not ask again.
