@@ -47,6 +47,7 @@ from ictray.appliance.errors import (
 from ictray.appliance.model import ApiInfo
 from ictray.appliance.parse import MalformedReportError, find_error, parse_api_info
 from ictray.errors import ConfigurationError, ValidationError
+from ictray.logs import mask_values
 
 log = logging.getLogger(__name__)
 
@@ -808,9 +809,7 @@ class ApplianceClient:
     def _scrub(self, text: str) -> str:
         """``text`` without query strings (where a password could hide) and known secrets."""
         text = re.sub(r"\?[^\s'\")]*", "", text)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return mask_values(text, self._secrets, "***")  # whole secrets, never a word's letters
 
 
 def describe_clock_skew(skew: float) -> str:

@@ -262,3 +262,14 @@ def test_bad_host_names_are_refused(typed, problem):
     with pytest.raises(ValidationError, match=problem) as caught:
         normalise_host(typed)
     assert caught.value.field == "host"
+
+
+def test_a_short_secret_never_mangles_a_message(simulator) -> None:
+    """A one-letter backup password: the appliance's messages read as written, and the
+    password itself, standing alone, is still masked."""
+    with simulator.client() as client:
+        client.remember_secret("e")
+        assert client.describe(Exception("Max retries exceeded with url")) == (
+            "Max retries exceeded with url"
+        )
+        assert client.describe(Exception("password was e here")) == "password was *** here"
