@@ -483,7 +483,8 @@ class _Handler(BaseHTTPRequestHandler):
         if (
             query.report == contract.SUPPORT_SESSION
             and window is not None
-            and window.since <= hostile_start < window.until
+            and window.since <= hostile_start
+            and (window.until is None or hostile_start < window.until)
             and faults.take("hostile_sessions")
         ):
             items = itertools.chain(items, hostile_sessions(hostile_start))

@@ -92,7 +92,7 @@ def test_expired_recordings_are_noted_and_not_asked_for_again(wired) -> None:
 @pytest.mark.parametrize(
     "fault",
     [
-        {"rate_limit": 6, "retry_after": 1},
+        {"rate_limit": 4, "retry_after": 1},  # what one request may meet within its tries
         {"server_errors": 3},
         {"cut_downloads": 5, "cut_after": 500},
     ],
