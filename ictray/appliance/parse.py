@@ -29,6 +29,8 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
+import xmltodict
+
 from ictray.appliance import contract
 from ictray.appliance.model import (
     ApiInfo,
@@ -952,23 +954,36 @@ def parse_api_info(data: bytes) -> ApiInfo:
 
     Permissions come as ``<permissions><permission name="perm_backup">1</permission>...``
     (docs/appliance-api.md#command-api); ``<perm_backup>1</perm_backup>`` children are read too.
+    A small answer, read whole with xmltodict rather than streamed; it refuses entity
+    declarations as the report parser does.
     """
+    try:
+        document = xmltodict.parse(data, postprocessor=_local_key)
+    except (expat.ExpatError, ValueError) as error:
+        reason = f"the API information is not well-formed XML ({error})"
+        raise MalformedReportError(reason) from None
+    if "error" in document:
+        raise ApplianceReportedError(_text(document["error"]))
+    root = document.get("api_information")
+    if not isinstance(root, dict):
+        raise MalformedReportError(
+            f"the API information starts with <{next(iter(document), '')}>, not <api_information>"
+        )
     permissions: dict[str, str] = {}
-
-    def field(node: Element) -> tuple[str, str]:
-        tag = _tag(node)
-        if tag == "permissions":
-            for item in node:
-                name = item.get("name") if _tag(item) == "permission" else _tag(item)
-                if name:
-                    permissions[name] = _leaf_text(item).strip()
-        return tag, _leaf_text(node).strip()
-
-    reader: _Reader[tuple[str, str]] = _Reader(
-        frozenset({"api_information"}), None, field, "API information"
-    )
-    fields = dict(reader.run(data))
-    fields.pop("permissions", None)
+    granted = root.pop("permissions", None)
+    for name, values in (granted.items() if isinstance(granted, dict) else ()):
+        for value in values if isinstance(values, list) else [values]:
+            if name == "permission" and isinstance(value, dict):
+                name_given = value.get("@name")
+                if name_given:
+                    permissions[name_given] = _text(value)
+            elif not name.startswith("@"):
+                permissions[name] = _text(value)
+    fields = {
+        name: _text(value)
+        for name, value in root.items()
+        if not name.startswith("@") and not isinstance(value, list)
+    }
     version = fields.pop("api_version", "")
     stamp = fields.pop("timestamp", "")
     if (
@@ -981,6 +996,22 @@ def parse_api_info(data: bytes) -> ApiInfo:
             "the API information lacks <api_version> or a <timestamp> that is a time"
         )
     return ApiInfo(api_version=version, timestamp=int(stamp), extra=fields, permissions=permissions)
+
+
+def _local_key(_path: object, key: str, value: object) -> tuple[str, object] | None:
+    """xmltodict's keys by local name (any namespace prefix dropped, declarations left out)."""
+    if key.startswith("@xmlns"):
+        return None
+    if key.startswith("@"):
+        return "@" + key[1:].rpartition(":")[2], value
+    return key.rpartition(":")[2], value
+
+
+def _text(value: object) -> str:
+    """The text of an element as xmltodict gives it (a string, or ``#text`` beside attributes)."""
+    if isinstance(value, dict):
+        value = value.get("#text")
+    return "" if value is None else str(value).strip()
 
 
 class _ErrorProbe:

@@ -349,6 +349,9 @@ def test_api_info() -> None:
         parse_api_info(b"<api_information><api_version>1</api_version></api_information>")
     with pytest.raises(ApplianceReportedError, match="Login failed"):
         parse_api_info(b"<error>Login failed</error>")
+    expanding = b'<!DOCTYPE a [<!ENTITY x "xxxxxxxxxx">]><api_information>&x;</api_information>'
+    with pytest.raises(MalformedReportError, match="entities are disabled"):
+        parse_api_info(expanding)
 
 
 # -- errors from the appliance ---------------------------------------------------------------------

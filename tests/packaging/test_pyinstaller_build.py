@@ -138,7 +138,7 @@ def test_the_build_holds_every_module_imported_by_name(frozen_app: FrozenApp) ->
         else {"keyring.backends.SecretService"}
     )
     others = {"tkinter", "tkinter.ttk", "tktooltip", "PIL.ImageTk", "psycopg", "pymysql",
-              "pymssql", "peewee", "playhouse.migrate", "defusedxml", "trustme", "platformdirs"}
+              "pymssql", "peewee", "playhouse.migrate", "xmltodict", "trustme", "platformdirs"}
     assert (plugins | tray | credentials | others) - modules == set()
 
 
