@@ -20,7 +20,8 @@ def _broken_plugin(folder: Path) -> dict[str, str]:
     return {"PYTHONPATH": str(folder) + (os.pathsep + path if path else "")}
 
 
-def test_a_broken_plugin_leaves_the_others_working(cli, tmp_path: Path) -> None:
+def test_a_broken_plugin_leaves_the_others_working(cli_process, tmp_path: Path) -> None:
+    cli = cli_process  # a new PYTHONPATH takes a new process
     env = _broken_plugin(tmp_path / "site-packages")
     listed = cli("dest", "plugins", env=env)
     assert listed.code == 0, listed.err
