@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, overload
-from urllib.parse import urlsplit
 
 import requests
 
-from ictray import __version__
+from ictray import __version__, hosts
 from ictray.appliance import contract, tokens
 from ictray.appliance.errors import (
     ApplianceError,
@@ -46,7 +45,7 @@ from ictray.appliance.errors import (
 )
 from ictray.appliance.model import ApiInfo
 from ictray.appliance.parse import MalformedReportError, find_error, parse_api_info
-from ictray.errors import ConfigurationError, ValidationError
+from ictray.errors import ConfigurationError
 from ictray.logs import mask_values
 
 log = logging.getLogger(__name__)
@@ -63,32 +62,8 @@ STREAM_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Chunke
 
 
 def normalise_host(host: str) -> str:
-    """``name[:port]`` of a site, from what a person typed (an ``https://`` prefix is allowed).
-
-    Raises ``ValidationError`` for anything that is not a host: plain HTTP, paths, user info.
-    """
-    text = host.strip()
-    scheme, sep, rest = text.partition("://")
-    if sep:
-        if scheme.lower() != "https":
-            raise ValidationError(
-                "host",
-                f"{host!r}: the appliance is reached over HTTPS only; "
-                "give its host name, e.g. support.example.com",
-            )
-        text = rest
-    text = text.rstrip("/")
-    example = "give name[:port], e.g. support.example.com or support.example.com:8443"
-    if not text or any(ch in text for ch in "/?#@\\") or any(ch.isspace() for ch in text):
-        raise ValidationError("host", f"{host!r} is not a host name; {example}")
-    try:
-        parts = urlsplit(f"https://{text}")
-        port = parts.port
-    except ValueError:
-        raise ValidationError("host", f"{host!r} has an invalid port; {example}") from None
-    if not parts.hostname or (port is not None and not 0 < port < 65536):
-        raise ValidationError("host", f"{host!r} is not a host name; {example}")
-    return text.lower()
+    """``name[:port]`` of a site (an ``https://`` prefix is allowed; plain HTTP is refused)."""
+    return hosts.normalise_host(host, https_only=True).host
 
 
 class SiteAccess(Protocol):
