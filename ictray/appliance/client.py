@@ -313,7 +313,7 @@ class ApplianceClient:
             else:
                 received = time.time()
                 self.site.command_api = True
-                skew = (sent + received) / 2 - (info.timestamp + 0.5)
+                skew = clock_skew(sent, received, info.timestamp)
                 return ApplianceClock(info.timestamp, skew, "get_api_info", info)
         found = self._clock_from_date()
         if found is not None:
@@ -364,8 +364,7 @@ class ApplianceClient:
             stamp = int(parsedate_to_datetime(header).timestamp())
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        skew = (sent + received) / 2 - (stamp + 0.5)
-        return ApplianceClock(stamp, skew, "the Date header")
+        return ApplianceClock(stamp, clock_skew(sent, received, stamp), "the Date header")
 
     @overload
     def open(
@@ -785,6 +784,13 @@ class ApplianceClient:
         """``text`` without query strings (where a password could hide) and known secrets."""
         text = re.sub(r"\?[^\s'\")]*", "", text)
         return mask_values(text, self._secrets, "***")  # whole secrets, never a word's letters
+
+
+def clock_skew(sent: float, received: float, appliance_second: int) -> float:
+    """Seconds the local clock is ahead of the appliance's, from one answer: the appliance's
+    whole second (it truncates) is taken at its middle, the local time at the middle of the
+    request's round trip."""
+    return (sent + received) / 2 - (appliance_second + 0.5)
 
 
 def describe_clock_skew(skew: float) -> str:
