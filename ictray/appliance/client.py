@@ -313,7 +313,7 @@ class ApplianceClient:
             else:
                 received = time.time()
                 self.site.command_api = True
-                skew = clock_skew(sent, received, info.timestamp)
+                skew = measured_skew(sent, received, info.timestamp)
                 return ApplianceClock(info.timestamp, skew, "get_api_info", info)
         found = self._clock_from_date()
         if found is not None:
@@ -364,7 +364,7 @@ class ApplianceClient:
             stamp = int(parsedate_to_datetime(header).timestamp())
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        return ApplianceClock(stamp, clock_skew(sent, received, stamp), "the Date header")
+        return ApplianceClock(stamp, measured_skew(sent, received, stamp), "the Date header")
 
     @overload
     def open(
@@ -786,7 +786,7 @@ class ApplianceClient:
         return mask_values(text, self._secrets, "***")  # whole secrets, never a word's letters
 
 
-def clock_skew(sent: float, received: float, appliance_second: int) -> float:
+def measured_skew(sent: float, received: float, appliance_second: int) -> float:
     """Seconds the local clock is ahead of the appliance's, from one answer: the appliance's
     whole second (it truncates) is taken at its middle, the local time at the middle of the
     request's round trip."""
