@@ -27,13 +27,14 @@ from ictray.transfer.result import (
     FAILED,
     INTERRUPTED,
     SEVERITY,
+    SKIPPED,
     UNREACHABLE,
+    Outcome,
     TransferResult,
 )
 
 log = logging.getLogger("ictray.scheduler")
 
-SKIPPED = "skipped"
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 
@@ -44,7 +45,7 @@ class ScheduleRun:
     schedule: str
     started_at: datetime
     ended_at: datetime | None = None
-    outcome: str = COMPLETED
+    outcome: Outcome = COMPLETED
     results: list[TransferResult] = field(default_factory=list)
     note: str = ""
 

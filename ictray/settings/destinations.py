@@ -18,7 +18,7 @@ from ictray.errors import IctrayError, NotFoundError, ValidationError
 from ictray.logs import register_secret
 from ictray.settings import validation
 from ictray.settings.models import Destination
-from ictray.settings.sites import KEEP, MASK
+from ictray.settings.sites import KEEP, MASK, Keep
 from ictray.settings.store import Settings
 
 
@@ -113,7 +113,7 @@ def edit_destination(
     settings: Settings,
     name: str,
     *,
-    new_name: str = KEEP,
+    new_name: str | Keep = KEEP,
     options: dict[str, str] | None = None,
     keep_secrets: bool = False,
 ) -> Destination:

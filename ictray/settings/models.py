@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from ictray.datatypes import DataType
+from ictray.names import Outcome
 from ictray.settings.db import BaseModel
 
 
@@ -234,9 +235,7 @@ class RunRecord(BaseModel):
     transfer = peewee.ForeignKeyField(Transfer, null=True, backref="runs", on_delete="SET NULL")
     started_at = peewee.DateTimeField(default=utcnow)
     ended_at = peewee.DateTimeField(null=True)
-    outcome = peewee.CharField(
-        default="running"
-    )  # running|completed|unreachable|failed|interrupted
+    outcome = peewee.CharField(default=Outcome.RUNNING.value)  # an ``Outcome``
     counts_json = peewee.TextField(default="{}")
     message = peewee.TextField(default="")
 

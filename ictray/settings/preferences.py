@@ -12,7 +12,7 @@ from ictray.notify import SmtpConfig
 from ictray.settings import validation
 from ictray.settings.models import NotifySettings
 from ictray.settings.paths import default_log_folder, default_settings_path
-from ictray.settings.sites import KEEP, MASK, check_secret
+from ictray.settings.sites import KEEP, MASK, Keep, check_secret
 from ictray.settings.store import Settings
 
 SECURITY_MODES = ("none", "starttls", "ssl")
@@ -29,11 +29,11 @@ def log_folder(settings: Settings) -> Path:
 def set_app(
     settings: Settings,
     *,
-    scheduler_enabled: bool = KEEP,
-    log_folder: str | None = KEEP,
-    log_removal_days: str | int | None = KEEP,
-    warn_after_hours: str | int = KEEP,
-    warn_margin_days: str | int = KEEP,
+    scheduler_enabled: bool | Keep = KEEP,
+    log_folder: str | Keep | None = KEEP,
+    log_removal_days: str | int | Keep | None = KEEP,
+    warn_after_hours: str | int | Keep = KEEP,
+    warn_margin_days: str | int | Keep = KEEP,
 ) -> None:
     app = settings.app()
     if scheduler_enabled is not KEEP:
@@ -90,15 +90,15 @@ def _smtp_host(text: str) -> str:
 def set_notify(
     settings: Settings,
     *,
-    enabled: bool = KEEP,
-    host: str = KEEP,
-    port: str | int | None = KEEP,
-    security: str = KEEP,
-    username: str = KEEP,
-    password: str | None = KEEP,
-    sender: str = KEEP,
-    recipients: list[str] = KEEP,
-    allow_unencrypted_auth: bool = KEEP,
+    enabled: bool | Keep = KEEP,
+    host: str | Keep = KEEP,
+    port: str | int | Keep | None = KEEP,
+    security: str | Keep = KEEP,
+    username: str | Keep = KEEP,
+    password: str | Keep | None = KEEP,
+    sender: str | Keep = KEEP,
+    recipients: list[str] | Keep = KEEP,
+    allow_unencrypted_auth: bool | Keep = KEEP,
 ) -> None:
     """Change notification settings; an enabled configuration must be complete, and a login
     over an unencrypted connection must be allowed explicitly."""
@@ -128,15 +128,15 @@ def set_notify(
 def _apply_notify(
     notify: NotifySettings,
     *,
-    enabled: bool,
-    host: str,
-    port: str | int | None,
-    security: str,
-    username: str,
-    password: str | None,
-    sender: str,
-    recipients: list[str],
-    allow_unencrypted_auth: bool,
+    enabled: bool | Keep,
+    host: str | Keep,
+    port: str | int | Keep | None,
+    security: str | Keep,
+    username: str | Keep,
+    password: str | Keep | None,
+    sender: str | Keep,
+    recipients: list[str] | Keep,
+    allow_unencrypted_auth: bool | Keep,
 ) -> str | None:
     """Check the changes and apply them to ``notify`` (not saved); the new password, if any."""
     if security is not KEEP:
@@ -188,10 +188,10 @@ def smtp_config_for(
     port: str | int | None,
     security: str,
     username: str,
-    password: str | None = KEEP,
+    password: str | Keep | None = KEEP,
     sender: str,
     recipients: list[str],
-    allow_unencrypted_auth: bool = KEEP,
+    allow_unencrypted_auth: bool | Keep = KEEP,
 ) -> SmtpConfig:
     """The mailer's configuration for these values, checked as ``set_notify`` checks them,
     without saving anything (*Send Test* before *Save*). ``KEEP`` uses the stored password."""

@@ -15,7 +15,7 @@ from ictray.errors import NotFoundError, ValidationError
 from ictray.settings import validation
 from ictray.settings.destinations import get_destination
 from ictray.settings.models import Schedule, Transfer, utcnow
-from ictray.settings.sites import KEEP, get_site
+from ictray.settings.sites import KEEP, Keep, get_site
 from ictray.settings.store import Settings
 
 
@@ -190,12 +190,12 @@ def edit_schedule(
     settings: Settings,
     name: str,
     *,
-    new_name: str = KEEP,
-    every: str = KEEP,
-    at: str | None = KEEP,
+    new_name: str | Keep = KEEP,
+    every: str | Keep = KEEP,
+    at: str | Keep | None = KEEP,
     transfers: list[TransferSpec] | None = None,
     add_transfers: list[TransferSpec] | None = None,
-    enabled: bool = KEEP,
+    enabled: bool | Keep = KEEP,
 ) -> Schedule:
     """Change what is given. ``transfers`` replaces all rows; ``add_transfers`` adds rows."""
     schedule = get_schedule(name)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Final
 
 import peewee
 
@@ -14,7 +15,15 @@ from ictray.settings.models import Site
 from ictray.settings.store import Settings
 
 MASK = "********"
-KEEP: Any = object()  # "leave this as it is" for edit functions
+
+
+class Keep(Enum):
+    """The type of ``KEEP``: "leave this as it is", for the edit functions' arguments."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
 #: The appliance issues client secrets of 44 characters; anything much shorter is a mistake
 #: (a secret cut short when copied), and a short secret could not be masked safely in logs.
 MIN_CLIENT_SECRET = 16
@@ -145,14 +154,14 @@ def edit_site(
     settings: Settings,
     name: str,
     *,
-    new_name: str = KEEP,
-    host: str = KEEP,
-    client_id: str = KEEP,
-    client_secret: str | None = KEEP,
-    backup_password: str | None = KEEP,
-    ca_bundle: str | None = KEEP,
-    enabled: bool = KEEP,
-    retention_days: str | int | None = KEEP,
+    new_name: str | Keep = KEEP,
+    host: str | Keep = KEEP,
+    client_id: str | Keep = KEEP,
+    client_secret: str | Keep | None = KEEP,
+    backup_password: str | Keep | None = KEEP,
+    ca_bundle: str | Keep | None = KEEP,
+    enabled: bool | Keep = KEEP,
+    retention_days: str | int | Keep | None = KEEP,
 ) -> tuple[Site, list[str]]:
     """Change what is given; ``None`` clears the backup password or the CA bundle."""
     site = get_site(name)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from functools import cache
 
 import peewee
@@ -23,10 +22,11 @@ from peewee import EXCLUDED, fn
 
 from ictray.datatypes import DataType
 from ictray.destinations.base import Placement
+from ictray.names import TextName
 from ictray.settings.models import LedgerItem, Watermark, utcnow
 
 
-class ItemState(str, Enum):
+class ItemState(TextName):
     """Where one item stands in a destination (see ``LedgerItem``)."""
 
     STORED = "stored"
@@ -35,9 +35,6 @@ class ItemState(str, Enum):
     PENDING = "pending"  # a recording not stored yet
     EXPIRED = "expired"  # the appliance no longer has it
     GONE = "gone"  # given up or refused; the reason is in ``detail``
-
-    def __str__(self) -> str:
-        return self.value
 
 
 STORED = ItemState.STORED
@@ -360,7 +357,7 @@ class Ledger:
             LedgerItem.delete()
             .where(
                 self._mine(data_type)
-                & (LedgerItem.state.in_([str(state) for state in FINAL_STATES]))
+                & (LedgerItem.state.in_(FINAL_STATES))
                 & (LedgerItem.session_start < before)
             )
             .execute()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ictray.datatypes import DataType
+from ictray.names import Outcome
 
-COMPLETED = "completed"
-UNREACHABLE = "unreachable"  # the appliance or the destination could not be reached / refused
-FAILED = "failed"  # the program itself failed
-INTERRUPTED = "interrupted"  # stopped on request before the end
+RUNNING = Outcome.RUNNING
+COMPLETED = Outcome.COMPLETED
+INTERRUPTED = Outcome.INTERRUPTED
+UNREACHABLE = Outcome.UNREACHABLE
+FAILED = Outcome.FAILED
+SKIPPED = Outcome.SKIPPED
 SEVERITY = {COMPLETED: 0, INTERRUPTED: 1, UNREACHABLE: 2, FAILED: 3}
 
 
@@ -32,7 +35,7 @@ class TypeCounts:
 class TransferResult:
     site: str
     destination: str
-    outcome: str = COMPLETED
+    outcome: Outcome = COMPLETED
     counts: dict[DataType, TypeCounts] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     clock_skew: float | None = None
@@ -41,7 +44,7 @@ class TransferResult:
     def count(self, data_type: DataType) -> TypeCounts:
         return self.counts.setdefault(data_type, TypeCounts())
 
-    def worsen(self, outcome: str, message: str | None = None) -> None:
+    def worsen(self, outcome: Outcome, message: str | None = None) -> None:
         if SEVERITY[outcome] > SEVERITY[self.outcome]:
             self.outcome = outcome
         if message:
