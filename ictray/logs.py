@@ -17,11 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from ictray.notify import ErrorMailer
-    from ictray.settings import Settings
+from typing import TextIO
 
 IC_LOG = "ic"
 SERVICE_LOG = "service"
@@ -254,34 +250,6 @@ def add_handler(handler: logging.Handler) -> None:
     """Attach another handler (the e-mail notifier) to both logs."""
     for name in (LOGGER_NAME, *SERVICE_LOGGERS):
         _attach(logging.getLogger(name), handler)
-
-
-def start_logging(settings: Settings, *, console: bool = True) -> ErrorMailer | None:
-    """Write to the IC and Service logs of these settings, and mail errors when enabled.
-
-    The commands, the service and the desktop app all start their logging here.
-    """
-    # imported here: the settings and the mailer import this module (the secret masker)
-    from ictray.notify import ErrorMailer, unencrypted_login_refusal
-    from ictray.settings import preferences
-
-    app = settings.app()
-    setup_logging(
-        preferences.log_folder(settings), removal_days=app.log_removal_days, console=console
-    )
-    for notice in settings.notices:
-        logging.getLogger("ictray.settings").warning("%s", notice)
-    if not settings.notify().enabled:
-        return None
-    config = preferences.smtp_config(settings)
-    refusal = unencrypted_login_refusal(config)
-    if refusal is not None:  # settings from before the login had to be allowed
-        logging.getLogger("ictray.notify").warning(
-            "errors will not be mailed: %s", refusal, extra={"no_mail": True}
-        )
-    mailer = ErrorMailer(config)
-    add_handler(mailer)
-    return mailer
 
 
 def latest_log(folder: Path, kind: str) -> Path | None:

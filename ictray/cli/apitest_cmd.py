@@ -9,8 +9,8 @@ from pathlib import Path
 from ictray.cli.common import open_from_args
 from ictray.datatypes import DataType
 from ictray.errors import ValidationError
-from ictray.logs import start_logging
 from ictray.settings import validation
+from ictray.settings.reporting import start_logging
 from ictray.transfer.apitest import Selection, TestLine, run_live, run_xml
 
 

@@ -8,9 +8,9 @@ import threading
 import time
 
 from ictray.cli.common import note, open_from_args
-from ictray.logs import start_logging
 from ictray.scheduler.runner import SKIPPED, ScheduleRun, run_schedule
 from ictray.scheduler.service import pick_schedules
+from ictray.settings.reporting import start_logging
 from ictray.transfer.engine import TransferOptions
 from ictray.transfer.progress import Progress
 

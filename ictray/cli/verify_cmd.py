@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ictray.cli.common import open_from_args, print_json
-from ictray.logs import start_logging
 from ictray.operations import verify, verify_report
+from ictray.settings.reporting import start_logging
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -41,13 +41,13 @@ from ictray.dialogs.ui_state import WindowState
 from ictray.dialogs.widgets import Window, use_theme
 from ictray.dialogs.worker import UiQueue
 from ictray.errors import IctrayError
-from ictray.logs import start_logging
 from ictray.notify import ErrorMailer
 from ictray.operations.status import FAILED_OUTCOMES
 from ictray.scheduler.runner import SKIPPED, ScheduleRun
 from ictray.scheduler.service import SchedulerEvent
 from ictray.settings import Settings
 from ictray.settings.models import Destination, Schedule, Site
+from ictray.settings.reporting import start_logging
 from ictray.settings.schedules import list_schedules
 from ictray.tray.icon import TrayIcon
 from ictray.tray.icons import draw_icon
