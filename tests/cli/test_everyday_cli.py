@@ -5,9 +5,14 @@ runs, help on every flag, schedule times in local time."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 CLI = Callable[..., Any]
 ZONE = "Europe/Berlin"
@@ -31,6 +36,40 @@ def _add_site(cli: CLI, simulator, *settings: str) -> None:
     assert result.code == 0, result.err
 
 
+@pytest.fixture
+def two_transfers(cli: CLI, simulator, tmp_path: Path) -> tuple[Path, Path]:
+    """One schedule copying the simulator to a folder and to an SQLite database."""
+    folder, database = tmp_path / "archive", tmp_path / "reports.db"
+    _add_site(cli, simulator)
+    for step in (
+        ("dest", "add", "files", "--plugin", "filesystem", "--option", f"directory={folder}"),
+        (
+            "dest",
+            "add",
+            "db",
+            "--plugin",
+            "sql",
+            "--option",
+            f"connection_string=sqlite:///{database}",
+        ),
+        (
+            "schedule",
+            "add",
+            "both",
+            "--every",
+            "1h",
+            "--transfer",
+            "sim:files:session_data",
+            "--transfer",
+            "sim:db:session_data",
+        ),
+        ("settings", "app", "--log-folder", str(tmp_path / "logs")),
+    ):
+        result = cli(*step)
+        assert result.code == 0, (step, result.err)
+    return folder, database
+
+
 def test_settings_is_taken_after_the_command_as_well_as_before(
     cli: CLI, simulator, tmp_path: Path
 ) -> None:
@@ -49,3 +88,64 @@ def test_settings_is_taken_after_the_command_as_well_as_before(
     assert json.loads(nested.out)["settings_file"] == str(mine)
     missing = cli("schedule", "list", "--settings", str(tmp_path / "nowhere.db"))
     assert missing.code == 2 and "nowhere.db" in missing.err
+
+
+def test_schedule_edit_removes_one_transfer(cli: CLI, two_transfers) -> None:
+    removed = cli("schedule", "edit", "both", "--remove-transfer", "sim:db")
+    assert removed.code == 0, removed.err
+    shown = json.loads(cli("schedule", "show", "both", "--json").out)
+    assert shown["transfers"] == [
+        {"site": "sim", "destination": "files", "data_types": ["session_data"]}
+    ]
+    again = cli("schedule", "edit", "both", "--remove-transfer", "sim:db")
+    assert again.code == 2
+    assert again.err == (
+        "ictray: error: remove transfer: schedule 'both' has no transfer from site 'sim' to "
+        "destination 'db' (its transfers: sim:files)\n"
+    )
+    malformed = cli("schedule", "edit", "both", "--remove-transfer", "sim")
+    assert malformed.code == 2 and "'sim' is not SITE:DESTINATION" in malformed.err
+    assert json.loads(cli("schedule", "show", "both", "--json").out) == shown  # untouched
+    back = cli("schedule", "edit", "both", "--add-transfer", "sim:db:session_data")
+    assert back.code == 0, back.err
+    assert len(json.loads(cli("schedule", "show", "both", "--json").out)["transfers"]) == 2
+
+
+def test_schedule_edit_help_explains_each_flag(cli: CLI) -> None:
+    shown = cli("schedule", "edit", "--help")
+    assert shown.code == 0
+    entries = {
+        re.split(r"\s{2,}|\n", entry)[0]: re.sub(r"\s+", " ", entry)
+        for entry in re.split(r"\n  (?=-)", shown.out.split("options:", 1)[1])
+    }
+    for flag, words in (
+        ("--rename NEW_NAME", "give the schedule a new name"),
+        ("--every PERIOD", "Run Every: 1m to 7d"),
+        ("--at HH:MM", "an empty value (--at '') removes it"),
+        ("--transfer SITE:DESTINATION:TYPES", "replace all transfers with these"),
+        ("--add-transfer SITE:DESTINATION:TYPES", "add a transfer (repeatable)"),
+        ("--remove-transfer SITE:DESTINATION", "remove the transfer from this site"),
+        ("--enable", "switch the schedule on"),
+        ("--disable", "switch the schedule off"),
+        ("--settings PATH", "settings file to use"),
+    ):
+        assert words in entries.get(flag, ""), (flag, shown.out)
+
+
+def test_schedule_times_are_local_to_the_minute_with_the_zone(cli: CLI, two_transfers) -> None:
+    local = {"TZ": ZONE}
+    assert cli("run-now", "--quiet", env=local).code == 0
+    as_json = json.loads(cli("schedule", "show", "both", "--json").out)
+    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")  # no microseconds
+    assert iso.match(as_json["last_run"]) and iso.match(as_json["next_run"]), as_json
+
+    def shown(stamp: str) -> str:
+        moment = datetime.fromisoformat(stamp).astimezone(ZoneInfo(ZONE))
+        return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+
+    last, upcoming = shown(as_json["last_run"]), shown(as_json["next_run"])
+    listed = cli("schedule", "list", env=local).out
+    assert re.search(rf"^both +2 +1h +{last} +{upcoming} +yes$", listed, re.M), listed
+    fields = cli("schedule", "show", "both", env=local).out
+    assert f"last_run  {last}\n" in fields and f"next_run  {upcoming}\n" in fields
+    assert not re.search(r"\d\d:\d\d:\d\d", listed + fields)  # never raw ISO
