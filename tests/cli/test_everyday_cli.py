@@ -4,6 +4,7 @@ runs, help on every flag, schedule times in local time."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from ictray.cli import build_parser
 
 CLI = Callable[..., Any]
 ZONE = "Europe/Berlin"
@@ -109,6 +112,24 @@ def test_schedule_edit_removes_one_transfer(cli: CLI, two_transfers) -> None:
     back = cli("schedule", "edit", "both", "--add-transfer", "sim:db:session_data")
     assert back.code == 0, back.err
     assert len(json.loads(cli("schedule", "show", "both", "--json").out)["transfers"]) == 2
+
+
+def _actions(parser: argparse.ArgumentParser, path: str):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command in action.choices.items():
+                yield from _actions(command, f"{path} {name}")
+        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            yield path, action
+
+
+def test_every_flag_of_every_command_has_help() -> None:
+    silent = [
+        f"{path} {'/'.join(action.option_strings) or action.dest}"
+        for path, action in _actions(build_parser(), "ictray")
+        if not action.help
+    ]
+    assert silent == []
 
 
 def test_schedule_edit_help_explains_each_flag(cli: CLI) -> None:
