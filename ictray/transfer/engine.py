@@ -233,10 +233,10 @@ class TransferRun:
         starts = {t: self._start_of(t) for t in types}
         begin = max(0, min(starts.values()) - self.options.overlap)
         writer = BatchWriter(self, family)
+        seen = 0
         while begin < self.now:
             end = min(begin + self.options.chunk, self.now)
             window = reports.TimeWindow(since=begin, duration=end - begin)
-            seen = 0
             with writer.keeping_what_was_read():
                 for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
                     known = self._known(types, group)
@@ -254,7 +254,7 @@ class TransferRun:
                 end - min(starts.values()),
                 self.now - min(starts.values()),
                 f"{family.noun}s up to {time.strftime('%Y-%m-%d %H:%M', time.gmtime(end))} "
-                f"UTC ({seen} in this part)",
+                f"UTC: {seen} read so far",
             )
             begin = end
         # Finished items are remembered as long as the appliance could still list their

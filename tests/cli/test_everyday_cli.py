@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +113,37 @@ def test_schedule_edit_removes_one_transfer(cli: CLI, two_transfers) -> None:
     back = cli("schedule", "edit", "both", "--add-transfer", "sim:db:session_data")
     assert back.code == 0, back.err
     assert len(json.loads(cli("schedule", "show", "both", "--json").out)["transfers"]) == 2
+
+
+@pytest.mark.simulator(sessions=40, days=3, seed=9)  # two of its sessions are in progress
+def test_a_run_shows_running_totals_in_a_pipe_and_counts_sessions_in_progress_apart(
+    cli: CLI, simulator, two_transfers
+) -> None:
+    folder, database = two_transfers
+    run = cli("run-now")  # stderr is a pipe here, as in a log file or a CI job
+    assert run.code == 0, run.out + run.err
+    assert "in this part" not in run.err
+    totals = {
+        destination: int(count)
+        for destination, count in re.findall(
+            r"^sim -> (\w+): sessions up to .* UTC: (\d+) read so far$", run.err, re.M
+        )
+    }
+    every = list(simulator.site.iter_sessions(start_from=0))
+    assert totals == {"files": len(every), "db": len(every)}, run.err
+
+    closed = [s for s in every if s.end_time is not None]
+    open_now = len(every) - len(closed)
+    assert open_now > 0  # the simulated site has sessions in progress
+    summary = dict(re.findall(r"^  sim -> (\w+): completed.*\n    (.*)$", run.out, re.M))
+    assert summary == {
+        "files": f"session data: {len(closed)} stored",
+        "db": f"session data: {len(closed)} stored, {open_now} in progress (updated when they end)",
+    }, run.out
+    with sqlite3.connect(database) as connection:
+        (rows,) = connection.execute("SELECT COUNT(*) FROM session").fetchone()
+    assert rows == len(closed) + open_now  # what the summary says is what the table holds
+    assert len(list(folder.glob("*.xml"))) == len(closed)
 
 
 def _actions(parser: argparse.ArgumentParser, path: str):
