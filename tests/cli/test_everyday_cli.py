@@ -146,6 +146,27 @@ def test_a_run_shows_running_totals_in_a_pipe_and_counts_sessions_in_progress_ap
     assert len(list(folder.glob("*.xml"))) == len(closed)
 
 
+def test_log_shows_the_runs_by_default_and_says_where_the_other_log_is(
+    cli: CLI, two_transfers, tmp_path: Path
+) -> None:
+    empty = cli("log")
+    assert empty.code == 0
+    assert empty.out == f"the Service log is empty (no files in {tmp_path / 'logs'} yet)\n"
+    assert cli("run-now", "--quiet").code == 0
+    runs = cli("log", "--lines", "200")
+    assert "schedule 'both' ended: completed" in runs.out
+    assert "transfer site 'sim' to destination 'db' ended (completed)" in runs.out
+    assert f"==> {tmp_path / 'logs'}/service-" in runs.err
+    assert cli("log", "--service", "--lines", "200").out == runs.out
+    program = cli("log", "--ic")
+    assert program.out == (
+        f"the IC log is empty (no files in {tmp_path / 'logs'} yet); the Service log has "
+        "lines: `ictray log --service`\n"
+    )
+    both = cli("log", "--ic", "--service")
+    assert both.code == 2 and "not allowed with argument" in both.err
+
+
 def _actions(parser: argparse.ArgumentParser, path: str):
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
