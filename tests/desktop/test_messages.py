@@ -299,6 +299,16 @@ def test_library_text_is_scrubbed_and_commands_become_places() -> None:
         "site x: gave up after 2 tries: could not connect to 127.0.0.1:9; "
         "check the host name (e.g. support.example.com)"
     )
+    cut = (
+        "the session recording of session 72a was cut short after 0 of 4096 bytes (2 tries: "
+        "('Connection broken: IncompleteRead(100 bytes read, 3996 more expected)', "
+        "IncompleteRead(100 bytes read, 3996 more expected))); it will be asked for again"
+    )
+    assert messages.scrub(cut) == (
+        "the session recording of session 72a was cut short after 0 of 4096 bytes; "
+        "it will be asked for again"
+    )
+    assert messages.scrub("sessions (40 of them) at risk") == "sessions (40 of them) at risk"
     assert messages.plain("set it again with `ictray site edit`") == (
         "set it again in Site Configuration"
     )
