@@ -20,6 +20,7 @@ from ictray.tray.icons import (
 )
 from ictray.tray.icons import STOPPED as STOPPED_ICON
 from ictray.tray.status import MAX_TOOLTIP, LastRun, choose_icon, tooltip_text
+from ictray.tray.x11 import window_name
 
 ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -86,3 +87,11 @@ def test_a_long_tooltip_is_cut_to_what_windows_shows() -> None:
     names = tuple(f"schedule-number-{i}" for i in range(12))
     text = tooltip_text(SchedulerStatus(RUNNING, "", names), [], None, now=NOW)
     assert len(text) == MAX_TOOLTIP and text.endswith("…")
+
+
+def test_a_plain_x11_tray_gets_a_tooltip_it_can_carry() -> None:
+    title = "ictray: scheduler running\nData at risk: 東京 → files…"
+    name = window_name(title)
+    name.encode("latin-1")  # an X11 STRING: anything else would fail the update
+    assert name == "ictray: scheduler running\nData at risk: ?? -> files..."
+    assert window_name("Zürich: ok") == "Zürich: ok"
