@@ -8,7 +8,7 @@ the *Log File* button. It offers everything the tray menu offers, because on som
 Under the schedules, each site and destination: how far it is copied (the appliance time up
 to which everything is stored) and what is waiting (``operations.status.overview``). Data at
 risk of being deleted by the appliance before it is copied is said in red at the top, with
-the reason, on a line kept for it so nothing moves.
+the reason, on a line kept for it so nothing moves. *Verify* checks the archive is complete.
 Times are local, to the minute, with the zone.
 
 A failed run is in plain sight: its row has the outcome's colour and icon, and the status
@@ -32,6 +32,7 @@ from ictray.dialogs.context import (
     RUNNING,
     SCHEDULES,
     SETUP_WINDOWS,
+    VERIFY,
     Controller,
 )
 from ictray.dialogs.widgets import (
@@ -182,6 +183,7 @@ class MainWindow(Window):
         tools.add_command(label="Log File", command=lambda: self.controller.open_window(LOG_FILE))
         tools.add_separator()
         tools.add_command(label="Run All Schedules Now", command=self.run_all)
+        tools.add_command(label="Verify", command=self.verify)
         tools.add_separator()
         tools.add_command(label="Quit ictray", command=self.controller.quit)
         bar.add_cascade(label="Tools", menu=tools, underline=0)
@@ -204,6 +206,13 @@ class MainWindow(Window):
                 PAUSE_SCHEDULER,
                 self.toggle_pause,
                 "Pause the scheduler (no schedule runs on its own) or resume it.",
+                tk.LEFT,
+            ),
+            (
+                "Verify",
+                self.verify,
+                "Check that the archive holds everything the appliance still keeps, unharmed; "
+                "save the report, fetch again what is missing.",
                 tk.LEFT,
             ),
             (
@@ -362,6 +371,9 @@ class MainWindow(Window):
 
     def run_all(self) -> None:
         self.controller.run_now(None)
+
+    def verify(self) -> None:
+        self.controller.open_window(VERIFY)
 
     def toggle_pause(self) -> None:
         """The scheduler button: the action its label names (Pause, Resume or Start)."""

@@ -28,6 +28,7 @@ from ictray.dialogs.context import (
     SCHEDULES,
     SETUP_WINDOWS,
     SITES,
+    VERIFY,
     SchedulerStatus,
 )
 from ictray.dialogs.first_run import Walkthrough
@@ -38,6 +39,7 @@ from ictray.dialogs.plugins import PluginDialog
 from ictray.dialogs.schedules import ScheduleDialog
 from ictray.dialogs.sites import SiteDialog
 from ictray.dialogs.ui_state import WindowState
+from ictray.dialogs.verification import VerifyWindow
 from ictray.dialogs.widgets import Window, use_theme
 from ictray.dialogs.worker import UiQueue
 from ictray.errors import IctrayError
@@ -66,6 +68,7 @@ WINDOWS: dict[str, Callable[[tk.Misc, DesktopApp], Window]] = {
     NOTIFY_SETTINGS: NotifySettingsDialog,
     API_TESTER: ApiTesterDialog,
     LOG_FILE: LogViewer,
+    VERIFY: VerifyWindow,
 }
 REFRESH_IDLE_MS = 30_000  # next-run times in the tooltip stay current
 REFRESH_BUSY_MS = 1_000  # while a transfer runs
@@ -87,6 +90,7 @@ class DesktopApp:
     ) -> None:
         self.root = root
         self.settings = settings
+        self.client_options = client_options
         self.window_state = window_state or WindowState()
         self.ui = UiQueue()
         self.scheduler = EmbeddedScheduler(
