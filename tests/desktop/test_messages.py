@@ -258,7 +258,7 @@ def test_the_api_tester_speaks_plainly(make_app, settings, wired) -> None:
         name="closed",
         host=f"127.0.0.1:{_closed_port()}",
         client_id="abc",
-        client_secret="s3cret-value",
+        client_secret="s3cret-value-of-closed",
     )
     app = make_app(tray=False)
     dialog = open_dialog(app, API_TESTER)
