@@ -68,7 +68,27 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)
+    _settings_after_the_command(parser)
     return parser
+
+
+def _settings_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """``--settings`` accepted after any command too (``ictray site list --settings X``).
+
+    Each command's parser gets the option with the same destination and no default, so one
+    given before the command is not overwritten by the command's parser.
+    """
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for command in set(action.choices.values()):
+            command.add_argument(
+                "--settings",
+                metavar="PATH",
+                default=argparse.SUPPRESS,
+                help="settings file to use (as --settings before the command)",
+            )
+            _settings_after_the_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,30 +31,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", help="list the destinations")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", help="show one destination")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("name", help="the destination to show")
+    show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=run_show)
 
     edit = commands.add_parser("edit", help="change a destination's name or options")
-    edit.add_argument("name")
-    edit.add_argument("--rename", metavar="NEW_NAME")
+    edit.add_argument("name", help="the destination to change")
+    edit.add_argument("--rename", metavar="NEW_NAME", help="give the destination a new name")
     _option_arguments(edit)
     edit.set_defaults(handler=run_edit)
 
     remove = commands.add_parser("remove", help="remove a destination")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the destination to remove (refused while a schedule uses it)")
     remove.set_defaults(handler=run_remove)
 
     test = commands.add_parser("test", help="check the destination can be written")
-    test.add_argument("name")
+    test.add_argument("name", help="the destination to test")
     test.set_defaults(handler=run_test)
 
     plugins = commands.add_parser("plugins", help="list plugin types and their options")
-    plugins.add_argument("--json", action="store_true")
+    plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(handler=run_plugins)
 
 

@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run the named schedules (default: every enabled one) now. Exit 1 when "
         "anything failed or could not be reached.",
     )
-    run_now.add_argument("schedules", nargs="*", metavar="SCHEDULE")
+    run_now.add_argument(
+        "schedules", nargs="*", metavar="SCHEDULE", help="schedules to run (default: all enabled)"
+    )
     tuning(run_now)
     run_now.set_defaults(handler=run_now_command)
 

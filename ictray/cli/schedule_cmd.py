@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ictray.cli.common import note, open_from_args, print_fields, print_json, print_table
+from ictray.operations.display import local_minute
 from ictray.settings import schedules
+from ictray.settings.models import Schedule
 
 TYPE_HELP = (
     "SITE:DESTINATION:TYPE[,TYPE...] (repeatable); types: session_data, session_recordings, "
@@ -27,33 +29,68 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", help="list the schedules")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", help="show one schedule with its transfers")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("name", help="the schedule to show")
+    show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=run_show)
 
-    edit = commands.add_parser("edit", help="change a schedule")
-    edit.add_argument("name")
-    edit.add_argument("--rename", metavar="NEW_NAME")
-    edit.add_argument("--every")
-    edit.add_argument("--at", metavar="HH:MM", help="time of day; an empty value removes it")
+    edit = commands.add_parser(
+        "edit",
+        help="change a schedule",
+        description="Change what is given; everything else stays as it is. Transfers: "
+        "--transfer replaces them all, --add-transfer adds one, --remove-transfer removes one "
+        "(applied in that order). What a removed transfer copied stays where it is.",
+    )
+    edit.add_argument("name", help="the schedule to change")
+    edit.add_argument("--rename", metavar="NEW_NAME", help="give the schedule a new name")
+    edit.add_argument("--every", metavar="PERIOD", help="Run Every: 1m to 7d, e.g. 15m, 2h, 1d")
+    edit.add_argument(
+        "--at",
+        metavar="HH:MM",
+        help="time of day, for periods of whole days; an empty value (--at '') removes it",
+    )
     edit.add_argument(
         "--transfer",
         action="append",
         default=None,
+        metavar="SITE:DESTINATION:TYPES",
         help="replace all transfers with these; " + TYPE_HELP,
     )
-    edit.add_argument("--add-transfer", action="append", default=None, help="add a transfer")
+    edit.add_argument(
+        "--add-transfer",
+        action="append",
+        default=None,
+        metavar="SITE:DESTINATION:TYPES",
+        help="add a transfer (repeatable), as --transfer takes it",
+    )
+    edit.add_argument(
+        "--remove-transfer",
+        action="append",
+        default=None,
+        metavar="SITE:DESTINATION",
+        help="remove the transfer from this site to this destination (repeatable)",
+    )
     state = edit.add_mutually_exclusive_group()
-    state.add_argument("--enable", dest="enabled", action="store_true", default=None)
-    state.add_argument("--disable", dest="enabled", action="store_false")
+    state.add_argument(
+        "--enable",
+        dest="enabled",
+        action="store_true",
+        default=None,
+        help="switch the schedule on: it runs on its own again",
+    )
+    state.add_argument(
+        "--disable",
+        dest="enabled",
+        action="store_false",
+        help="switch the schedule off: it runs only when started by hand (run-now)",
+    )
     edit.set_defaults(handler=run_edit)
 
     remove = commands.add_parser("remove", help="remove a schedule and its transfers")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the schedule to remove (what it copied stays)")
     remove.set_defaults(handler=run_remove)
 
 
@@ -80,15 +117,17 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     with open_from_args(args) as settings:
         del settings
-        rows = [schedules.describe_schedule(s) for s in schedules.list_schedules()]
+        listed = schedules.list_schedules()
+        rows = [schedules.describe_schedule(s) for s in listed]
         if args.json:
             print_json(rows)
         elif not rows:
             print("no schedules yet; add one with `ictray schedule add`")
         else:
-            for row in rows:
+            for row, schedule in zip(rows, listed, strict=True):
                 row["count"] = len(row["transfers"])
                 row["period"] = row["every"] + (f" at {row['at']}" if row["at"] else "")
+                row.update(_local_times(schedule))
             print_table(
                 rows,
                 [
@@ -105,16 +144,26 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     with open_from_args(args):
-        described = schedules.describe_schedule(schedules.get_schedule(args.name))
+        schedule = schedules.get_schedule(args.name)
+        described = schedules.describe_schedule(schedule)
         if args.json:
             print_json(described)
             return 0
+        described.update(_local_times(schedule))
         transfers = described.pop("transfers")
         print_fields(described)
         print("transfers:")
         for item in transfers:
             print(f"  {item['site']} -> {item['destination']}: {', '.join(item['data_types'])}")
     return 0
+
+
+def _local_times(schedule: Schedule) -> dict[str, str]:
+    """Last and next run as people read them: local time, to the minute, with the zone."""
+    return {
+        "last_run": local_minute(schedule.last_run),
+        "next_run": local_minute(schedule.next_run, never="-"),
+    }
 
 
 def run_edit(args: argparse.Namespace) -> int:
@@ -131,6 +180,8 @@ def run_edit(args: argparse.Namespace) -> int:
         changes["transfers"] = [schedules.parse_transfer(t) for t in args.transfer]
     if args.add_transfer:
         changes["add_transfers"] = [schedules.parse_transfer(t) for t in args.add_transfer]
+    if args.remove_transfer:
+        changes["remove_transfers"] = [schedules.parse_pair(t) for t in args.remove_transfer]
     with open_from_args(args) as settings:
         schedule = schedules.edit_schedule(settings, args.name, **changes)  # type: ignore[arg-type]
         print(f"changed schedule {schedule.name!r}")

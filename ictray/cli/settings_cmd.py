@@ -48,16 +48,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("on", "off"),
         help="start the desktop app when you log in (Start with Windows; XDG autostart on Linux)",
     )
-    app.add_argument("--json", action="store_true")
+    app.add_argument("--json", action="store_true", help="print JSON")
     app.set_defaults(handler=run_app)
 
     notify = commands.add_parser("notify", help="show or change Notification Settings")
     state = notify.add_mutually_exclusive_group()
-    state.add_argument("--enable", dest="enabled", action="store_true", default=None)
-    state.add_argument("--disable", dest="enabled", action="store_false")
-    notify.add_argument("--smtp-host", metavar="HOST")
-    notify.add_argument("--smtp-port", metavar="PORT")
-    notify.add_argument("--security", choices=preferences.SECURITY_MODES)
+    state.add_argument(
+        "--enable",
+        dest="enabled",
+        action="store_true",
+        default=None,
+        help="mail logged errors (needs the SMTP server, --from and --to)",
+    )
+    state.add_argument("--disable", dest="enabled", action="store_false", help="send no more mails")
+    notify.add_argument("--smtp-host", metavar="HOST", help="the mail server's host name")
+    notify.add_argument(
+        "--smtp-port",
+        metavar="PORT",
+        help="the mail server's port (default: 25, 587 with starttls, 465 with ssl)",
+    )
+    notify.add_argument(
+        "--security",
+        choices=preferences.SECURITY_MODES,
+        help="how the connection is encrypted: none, starttls or ssl",
+    )
     notify.add_argument("--user", metavar="NAME", help="SMTP login (empty: no login)")
     risk = notify.add_mutually_exclusive_group()
     risk.add_argument(
@@ -75,13 +89,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="never log in over an unencrypted connection (the default)",
     )
     add_secret_arguments(notify, "password", "SMTP password")
-    notify.add_argument("--clear-password", action="store_true")
-    notify.add_argument("--from", dest="sender", metavar="ADDRESS")
+    notify.add_argument(
+        "--clear-password", action="store_true", help="forget the stored SMTP password"
+    )
+    notify.add_argument("--from", dest="sender", metavar="ADDRESS", help="the sender address")
     notify.add_argument("--to", metavar="ADDRESS[,ADDRESS...]", help="recipients")
     notify.add_argument(
         "--send-test", action="store_true", help="send a test message with the (new) settings"
     )
-    notify.add_argument("--json", action="store_true")
+    notify.add_argument("--json", action="store_true", help="print JSON")
     notify.set_defaults(handler=run_notify)
 
 

@@ -42,20 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", help="show one site")
-    show.add_argument("name")
+    show.add_argument("name", help="the site to show")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=run_show)
 
     edit = commands.add_parser("edit", help="change a site")
-    edit.add_argument("name")
+    edit.add_argument("name", help="the site to change")
     edit.add_argument("--rename", metavar="NEW_NAME", help="give the site a new name")
-    edit.add_argument("--host")
-    edit.add_argument("--client-id")
+    edit.add_argument("--host", help="the site's host name, e.g. support.example.com")
+    edit.add_argument("--client-id", help="OAuth client id of the API account")
     _site_secret_arguments(edit)
     edit.add_argument(
         "--clear-backup-password", action="store_true", help="make backups without a password"
     )
-    edit.add_argument("--ca-bundle", metavar="FILE")
+    edit.add_argument("--ca-bundle", metavar="FILE", help="PEM file of a private CA to trust")
     edit.add_argument("--clear-ca-bundle", action="store_true", help="trust the system's CAs only")
     edit.add_argument(
         "--retention-days",
@@ -64,12 +64,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "`ictray verify` checks and when `ictray status` warns that data is at risk",
     )
     state = edit.add_mutually_exclusive_group()
-    state.add_argument("--enable", dest="enabled", action="store_true", default=None)
-    state.add_argument("--disable", dest="enabled", action="store_false")
+    state.add_argument(
+        "--enable",
+        dest="enabled",
+        action="store_true",
+        default=None,
+        help="copy from this site again",
+    )
+    state.add_argument(
+        "--disable", dest="enabled", action="store_false", help="stop copying from this site"
+    )
     edit.set_defaults(handler=run_edit)
 
     remove = commands.add_parser("remove", help="remove a site and its stored secrets")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the site to remove (refused while a schedule uses it)")
     remove.set_defaults(handler=run_remove)
 
     test = commands.add_parser(
@@ -81,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "not tried, as that would make a backup) and which data types will therefore work. "
         "Exit 1 when no data type would.",
     )
-    test.add_argument("name")
+    test.add_argument("name", help="the site to test")
     test.set_defaults(handler=run_test)
 
 

@@ -1,5 +1,5 @@
 """Application Settings: the scheduler, the Windows service, where the logs go, when they are
-removed, autostart.
+removed, when to warn that data is at risk, autostart.
 
 Everything here is a setting applied by *Save*, the scheduler's pause included; *Cancel*
 leaves all as it was. The scheduler's state line follows the app while the window is open.
@@ -15,7 +15,7 @@ from ictray import platform
 from ictray.dialogs.context import APP_SETTINGS, PAUSE_SCHEDULER, Controller
 from ictray.dialogs.form import Form, attempt
 from ictray.dialogs.service_group import ServiceGroup
-from ictray.dialogs.widgets import PAD, Window, ask_unsaved, tooltip
+from ictray.dialogs.widgets import PAD, Prompt, Window, ask_unsaved, tooltip
 from ictray.settings import preferences
 
 PATH_WIDTH = 64
@@ -28,6 +28,7 @@ class AppSettingsDialog(Window):
         )
         self.controller = controller
         self.settings = controller.settings
+        self.prompt: Prompt | None = None
         section = ttk.LabelFrame(self.body, text="Scheduler", padding=PAD)
         section.pack(fill=tk.X)
         self.scheduler_text = ttk.Label(section, text="", wraplength=760, justify=tk.LEFT)
@@ -77,6 +78,22 @@ class AppSettingsDialog(Window):
             "Leave empty to keep them.",
             value="" if removal is None else str(removal),
         )
+        self.form.entry(
+            "warn after hours",
+            "Warn After (hours)",
+            "Data at risk: warn (the tray icon turns red, the main window says it, a mail goes "
+            "out once a day) when a site has not been copied to a destination for this many "
+            "hours — the scheduler paused, the computer off, a revoked API account. 1 to 2160.",
+            value=str(described["warn_after_hours"]),
+        )
+        self.form.entry(
+            "warn margin days",
+            "Warn Margin (days)",
+            "Data at risk: warn when something still waiting to be copied (a session in "
+            "progress, a recording not fetched yet) is within this many days of the day the "
+            "appliance deletes it (each site's Retention Days). 0 to 89.",
+            value=str(described["warn_margin_days"]),
+        )
         self.form.check(
             "start with session",
             platform.AUTOSTART_LABEL,
@@ -108,7 +125,9 @@ class AppSettingsDialog(Window):
 
     def close(self) -> None:
         """Escape or the close box: edits not saved are asked about."""
-        ask_unsaved(self, self.form.dirty, "the application settings", self.save, self.close_now)
+        self.prompt = ask_unsaved(
+            self, self.form.dirty, "the application settings", self.save, self.close_now
+        )
 
     def save(self) -> bool:
         def store() -> None:
@@ -116,6 +135,8 @@ class AppSettingsDialog(Window):
                 self.settings,
                 log_folder=self.form.get("log folder").strip() or None,
                 log_removal_days=self.form.get("log removal days"),
+                warn_after_hours=self.form.get("warn after hours"),
+                warn_margin_days=self.form.get("warn margin days"),
             )
             wanted = self.form.flag("start with session")
             if wanted != preferences.describe_app(self.settings)["autostart"]:

@@ -32,6 +32,7 @@ APP_SETTINGS = "app-settings"
 NOTIFY_SETTINGS = "notify-settings"
 API_TESTER = "api-tester"
 LOG_FILE = "log-file"
+VERIFY = "verify"
 SETUP_WINDOWS = (
     (SITES, "Site Configuration"),
     (PLUGINS, "Plugin Configuration"),
@@ -85,6 +86,7 @@ class Controller(Protocol):
     settings: Settings
     ui: UiQueue
     window_state: WindowState
+    client_options: dict[str, object] | None  # how windows that reach a site talk to it
 
     def open_window(self, name: str) -> tk.Toplevel:
         """Open (or bring to the front) one of the named windows above."""

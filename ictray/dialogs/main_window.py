@@ -5,6 +5,12 @@ transfers, period, last run, next run, last result), with the *Setup* and *Tools
 the *Log File* button. It offers everything the tray menu offers, because on some desktops
 (plain X11) the tray icon has no menu and a click opens this window instead.
 
+Under the schedules, each site and destination: how far it is copied (the appliance time up
+to which everything is stored) and what is waiting (``operations.status.overview``). Data at
+risk of being deleted by the appliance before it is copied is said in red at the top, with
+the reason, on a line kept for it so nothing moves. *Verify* checks the archive is complete.
+Times are local, to the minute, with the zone.
+
 A failed run is in plain sight: its row has the outcome's colour and icon, and the status
 line under the list says which schedule failed and why, in one line, with *Show Log* leading
 to the log lines of that run.
@@ -26,28 +32,54 @@ from ictray.dialogs.context import (
     RUNNING,
     SCHEDULES,
     SETUP_WINDOWS,
+    VERIFY,
     Controller,
-    local_time,
 )
 from ictray.dialogs.widgets import (
+    ERROR,
     ERROR_COLOUR,
     OK_COLOUR,
     PAD,
+    ReservedLine,
     Window,
     scrolled,
     set_columns,
     tooltip,
 )
 from ictray.operations import status as run_status
+from ictray.operations.display import local_minute
+from ictray.scheduler.watch import Risk
 from ictray.settings import schedules, validation
+from ictray.settings.models import utcnow
 
 COLUMNS = (
     ("Transfers", 70),
     ("Period", 60),
-    ("Last Run", 145),
-    ("Next Run", 145),
+    ("Last Run", 160),
+    ("Next Run", 160),
     ("Last Result", 170),
 )
+PAIR_COLUMNS = (
+    ("Site → Destination", 190),
+    ("Copied Up To", 165),
+    ("Last Copied", 165),
+    ("Waiting", 260),
+)
+PAIR_ROWS = 3
+AT_RISK = "at-risk"
+#: columns that hold a time, as wide as this computer's times with their zone
+TIME_COLUMNS = ("Last Run", "Next Run", "Copied Up To", "Last Copied")
+
+
+def _fitted(columns: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """``columns`` with each time column wide enough for a time with this zone's name (its
+    longer, daylight-saving, name too)."""
+    sample = local_minute(utcnow()) + "T"
+    width = tkfont.nametofont("TkDefaultFont").measure(sample) + 2 * PAD
+    return tuple(
+        (heading, max(size, width) if heading in TIME_COLUMNS else size)
+        for heading, size in columns
+    )
 
 
 class MainWindow(Window):
@@ -75,6 +107,10 @@ class MainWindow(Window):
         self.activity.grid(row=2, column=0, columnspan=2, sticky=tk.W)
         linespace = tkfont.nametofont("TkDefaultFont").metrics("linespace")
         header.rowconfigure(2, minsize=linespace + 2)  # its room is kept while idle
+        self.risk_line = ReservedLine(header, 3)  # the longest warning, kept while none
+        self.risk_line.grid(row=3, column=0, columnspan=2, sticky=tk.EW, pady=(PAD // 2, 0))
+        self.risks: list[Risk] = []
+        tooltip(self.risk_line.label, self._risk_tip)
         frame, self.tree = scrolled(
             self.body,
             ttk.Treeview,
@@ -82,10 +118,11 @@ class MainWindow(Window):
             selectmode="browse",
             height=8,
         )
-        set_columns(self.tree, (("Schedule Name", 150), *COLUMNS))
+        set_columns(self.tree, _fitted((("Schedule Name", 150), *COLUMNS)))
         outcomes.tag_rows(self.tree)
         self._build_buttons()
         self._build_status()
+        self._build_pairs()
         frame.pack(fill=tk.BOTH, expand=True, pady=(PAD, 0))
         self.tree.bind("<Double-1>", lambda event: controller.open_window(SCHEDULES))
         self.tree.bind("<<TreeviewSelect>>", lambda event: self._show_status())
@@ -108,6 +145,29 @@ class MainWindow(Window):
         self._status_tip = ""
         tooltip(self.status_text, lambda: self._status_tip)  # every error of the run
 
+    def _build_pairs(self) -> None:
+        """Each site and destination: how far it is copied, and what is waiting."""
+        box = ttk.Frame(self.body)
+        box.pack(side=tk.BOTTOM, fill=tk.X, pady=(PAD, 0))
+        caption = ttk.Label(box, text="Copied so far, per site and destination:")
+        caption.pack(anchor=tk.W)
+        frame, self.pairs = scrolled(
+            box,
+            ttk.Treeview,
+            columns=[heading for heading, _ in PAIR_COLUMNS[1:]],
+            selectmode="none",
+            height=PAIR_ROWS,
+        )
+        set_columns(self.pairs, _fitted(PAIR_COLUMNS))
+        self.pairs.tag_configure(AT_RISK, foreground=ERROR_COLOUR)
+        frame.pack(fill=tk.X, pady=(PAD // 2, 0))
+        tooltip(
+            self.pairs,
+            "Copied Up To: the appliance's time up to which everything of the site is stored "
+            "in the destination. Waiting: sessions still in progress (stored once they end) "
+            "and items not stored yet (tried again on the next run).",
+        )
+
     def _build_menus(self) -> None:
         bar = tk.Menu(self)
         setup = tk.Menu(bar, tearoff=False)
@@ -123,6 +183,7 @@ class MainWindow(Window):
         tools.add_command(label="Log File", command=lambda: self.controller.open_window(LOG_FILE))
         tools.add_separator()
         tools.add_command(label="Run All Schedules Now", command=self.run_all)
+        tools.add_command(label="Verify", command=self.verify)
         tools.add_separator()
         tools.add_command(label="Quit ictray", command=self.controller.quit)
         bar.add_cascade(label="Tools", menu=tools, underline=0)
@@ -145,6 +206,13 @@ class MainWindow(Window):
                 PAUSE_SCHEDULER,
                 self.toggle_pause,
                 "Pause the scheduler (no schedule runs on its own) or resume it.",
+                tk.LEFT,
+            ),
+            (
+                "Verify",
+                self.verify,
+                "Check that the archive holds everything the appliance still keeps, unharmed; "
+                "save the report, fetch again what is missing.",
                 tk.LEFT,
             ),
             (
@@ -179,10 +247,12 @@ class MainWindow(Window):
         else:
             name = latest.schedule or "a removed schedule"
             self.last_run_text.configure(
-                text=f"{local_time(latest.started_at)} ({name}: "
+                text=f"{local_minute(latest.started_at)} ({name}: "
                 f"{outcomes.label(latest.outcome).lower()})"
             )
-        self.last_runs = run_status.last_runs()
+        view = run_status.overview(self.controller.settings)
+        self.last_runs = {state.name: state.last for state in view.schedules if state.last}
+        self._show_pairs(view.pairs, view.risks)
         running = ", ".join(status.transferring)
         self.activity.configure(text=f"Transferring now: {running}" if running else "")
         chosen = self.tree.selection()
@@ -198,7 +268,7 @@ class MainWindow(Window):
             elif schedule.next_run is None:
                 upcoming = "-"
             else:
-                upcoming = local_time(run_status.upcoming(schedule.next_run))
+                upcoming = local_minute(run_status.upcoming(schedule.next_run))
             self.tree.insert(
                 "",
                 tk.END,
@@ -209,7 +279,7 @@ class MainWindow(Window):
                 values=(
                     schedule.transfers.count(),
                     validation.format_period(schedule.every_minutes),
-                    local_time(schedule.last_run),
+                    local_minute(schedule.last_run),
                     upcoming,
                     outcomes.label(outcome) if outcome else "-",
                 ),
@@ -221,6 +291,41 @@ class MainWindow(Window):
 
     def settings_changed(self) -> None:
         self.refresh()
+
+    def _show_pairs(self, pairs: list[run_status.PairState], risks: list[Risk]) -> None:
+        """How far each pair is copied, and the data at risk (red, with the reason)."""
+        self.risks = risks
+        at_risk = {(risk.site, risk.destination) for risk in risks}
+        self.pairs.delete(*self.pairs.get_children())
+        for pair in pairs:
+            waiting = [f"{n} {t.label.lower()}" for t, n in pair.waiting.items()]
+            if pair.open_sessions:
+                waiting.insert(0, f"{pair.open_sessions} in progress")
+            self.pairs.insert(
+                "",
+                tk.END,
+                text=f"{pair.site} → {pair.destination}",
+                tags=(AT_RISK,) if (pair.site, pair.destination) in at_risk else (),
+                values=(
+                    local_minute(pair.copied_until, never="nothing yet"),
+                    local_minute(pair.copied_at, never="-"),
+                    ", ".join(waiting) or "nothing",
+                ),
+            )
+        if risks:
+            more = f" (and {len(risks) - 1} more: point here to see all)" if len(risks) > 1 else ""
+            self.risk_line.show(f"Data at risk: {messages.scrub(risks[0].message)}{more}", ERROR)
+        else:
+            self.risk_line.show("No data at risk.", "")
+            self.risk_line.label.configure(foreground=OK_COLOUR)
+
+    def _risk_tip(self) -> str:
+        if not self.risks:
+            return (
+                "Every site is copied often enough, and nothing waiting to be copied is near "
+                "the day its appliance deletes it (see Application Settings for when to warn)."
+            )
+        return "\n".join(f"• {messages.scrub(risk.message)}" for risk in self.risks)
 
     def _show_status(self) -> None:
         """The chosen schedule's last run; without a choice, the newest failure, else the
@@ -237,7 +342,8 @@ class MainWindow(Window):
             self.log_button.state(["disabled"])
             return
         text = (
-            f"{run.schedule}: {outcomes.label(run.outcome).lower()} at {local_time(run.started_at)}"
+            f"{run.schedule}: {outcomes.label(run.outcome).lower()} at "
+            f"{local_minute(run.started_at)}"
         )
         if run.cause:
             text += f": {messages.scrub(run.cause)}"
@@ -265,6 +371,9 @@ class MainWindow(Window):
 
     def run_all(self) -> None:
         self.controller.run_now(None)
+
+    def verify(self) -> None:
+        self.controller.open_window(VERIFY)
 
     def toggle_pause(self) -> None:
         """The scheduler button: the action its label names (Pause, Resume or Start)."""

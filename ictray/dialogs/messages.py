@@ -59,6 +59,8 @@ _FLAG = re.compile(r"(?<![\w-])--([a-z][a-z-]*)(?:[ =](?:\.\.\.|[A-Z_]+))?")
 _TECHNICAL = re.compile(
     r"[A-Z][A-Za-z]*(?:Error|Exception|Warning|Pool)\b|Traceback|\[SSL|Max retries|errno",
 )
+#: the name of a library object written out before its bracket: ``IncompleteRead(...)``
+_OBJECT = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]*)+$")
 
 
 def _place(command: str) -> str:
@@ -80,21 +82,25 @@ def plain(text: str) -> str:
 def scrub(text: str) -> str:
     """``text`` without the parts only a programmer reads (exception names, pool dumps).
 
-    A bracketed part is dropped when it (or a bracket inside it) holds such text; the others
-    stay as they are.
+    A bracketed part is dropped when it (or a bracket inside it) holds such text or follows
+    an object's CamelCase name (``IncompleteRead(...)``, dropped with it); the others stay
+    as they are.
     """
     dropped, kept = "\x00", []
     while True:
         innermost = re.search(r"\([^()]*\)", text)
         if innermost is None:
             break
-        part = innermost.group(0)
-        if dropped in part or _TECHNICAL.search(part):
+        part, start = innermost.group(0), innermost.start()
+        named = _OBJECT.search(text[:start])
+        if named is not None:  # an object written out: its name goes with its bracket
+            start, token = named.start(), dropped
+        elif dropped in part or _TECHNICAL.search(part):
             token = dropped
         else:
             kept.append(part)
             token = f"\x01{len(kept) - 1}\x02"
-        text = text[: innermost.start()] + token + text[innermost.end() :]
+        text = text[:start] + token + text[innermost.end() :]
     while "\x01" in text:
         text = re.sub("\x01(\\d+)\x02", lambda match: kept[int(match.group(1))], text)
     text = re.sub(r"\s*\x00", "", text)

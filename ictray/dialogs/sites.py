@@ -78,6 +78,13 @@ class SiteDialog(EditorWindow):
             "Leave empty to trust the system's certificate authorities.",
             button=("Browse…", self.browse_ca_bundle),
         )
+        form.entry(
+            "retention days",
+            "Retention Days",
+            "How many days the appliance keeps sessions and recordings (90 unless its data "
+            "retention was changed on the appliance). Verify checks this far back, and ictray "
+            "warns before anything still waiting to be copied reaches it.",
+        )
         form.check(
             "enabled",
             "Enabled",
@@ -111,6 +118,8 @@ class SiteDialog(EditorWindow):
         self.form.set("backup password", "")
         self.form.set("clear backup password", False)
         self.form.set("ca bundle", site.ca_bundle if site else "")
+        retention = site.retention_days if site else validation.DEFAULT_RETENTION_DAYS
+        self.form.set("retention days", str(retention))
         self.form.set("enabled", site.enabled if site else True)
         self.form.show_hint(self.secret_hint, KEPT if site else "")
         has_password = bool(site and site.has_backup_password)
@@ -143,6 +152,7 @@ class SiteDialog(EditorWindow):
                 backup_password=password,
                 ca_bundle=ca_bundle,
                 enabled=self.form.flag("enabled"),
+                retention_days=values["retention days"],
             )
         else:
             if password is None:
@@ -157,6 +167,7 @@ class SiteDialog(EditorWindow):
                 backup_password=password,
                 ca_bundle=ca_bundle,
                 enabled=self.form.flag("enabled"),
+                retention_days=values["retention days"],
             )
         self.load(site.name)
         return str(site.name)
@@ -184,6 +195,7 @@ class SiteDialog(EditorWindow):
                 self.settings, sites.get_site(self.current)
             ).client_secret
         bundle = sites.check_ca_bundle(values["ca bundle"].strip() or None)
+        validation.check_retention_days(values["retention days"])  # as Save checks it
         name = values["name"].strip() or host
         return SiteCredentials(name, host, client_id, secret, bundle, None)
 

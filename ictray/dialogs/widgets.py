@@ -79,10 +79,18 @@ class ReservedLine(ttk.Frame):
         self.icon.pack(side=tk.LEFT, anchor=tk.NW, padx=(0, PAD // 2))
         self.label = ttk.Label(self, text="", justify=tk.LEFT, anchor=tk.NW)
         self.label.pack(side=tk.LEFT, fill=tk.BOTH, expand=True, anchor=tk.NW)
-        self.bind("<Configure>", self._wrap)
+        self._width = 0
+        self._beside = 0  # the room the icon takes now
+        self.bind("<Configure>", self._resized)
 
-    def _wrap(self, event: tk.Event) -> None:
-        self.label.configure(wraplength=max(100, event.width - self.icon.winfo_reqwidth() - PAD))
+    def _resized(self, event: tk.Event) -> None:
+        self._width = event.width
+        self._wrap()
+
+    def _wrap(self) -> None:
+        """Lines as wide as the room beside the icon, whether the icon shows now or not (it
+        comes and goes with the text, and the room does not change size when it does)."""
+        self.label.configure(wraplength=max(100, self._width - self._beside - PAD))
 
     def show(self, text: str, kind: str = "") -> None:
         """``kind`` is "error", "ok", "busy" or "" (plain); errors get the error icon."""
@@ -92,8 +100,11 @@ class ReservedLine(ttk.Frame):
         self.icon.configure(image=image)
         if image:
             self.icon.pack(side=tk.LEFT, anchor=tk.NW, padx=(0, PAD // 2), before=self.label)
+            self._beside = int(self.tk.call("image", "width", image)) + PAD // 2
         else:
             self.icon.pack_forget()
+            self._beside = 0
+        self._wrap()
 
     def text(self) -> str:
         return str(self.label.cget("text"))

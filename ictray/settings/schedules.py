@@ -49,6 +49,16 @@ def parse_transfer(text: str, field: str = "transfer") -> TransferSpec:
     return TransferSpec(site, dest, tuple(types))
 
 
+def parse_pair(text: str, field: str = "remove transfer") -> tuple[str, str]:
+    """``SITE:DESTINATION`` as given to ``--remove-transfer``."""
+    parts = [part.strip() for part in (text or "").split(":")]
+    if len(parts) != 2 or not all(parts):
+        raise ValidationError(
+            field, f"{text!r} is not SITE:DESTINATION, e.g. main:archive (the transfer to remove)"
+        )
+    return parts[0], parts[1]
+
+
 def get_schedule(name: str) -> Schedule:
     schedule = Schedule.get_or_none(Schedule.name == name)
     if schedule is None:
@@ -195,9 +205,11 @@ def edit_schedule(
     at: str | Keep | None = KEEP,
     transfers: list[TransferSpec] | None = None,
     add_transfers: list[TransferSpec] | None = None,
+    remove_transfers: list[tuple[str, str]] | None = None,
     enabled: bool | Keep = KEEP,
 ) -> Schedule:
-    """Change what is given. ``transfers`` replaces all rows; ``add_transfers`` adds rows."""
+    """Change what is given. ``transfers`` replaces all rows; ``add_transfers`` adds rows;
+    ``remove_transfers`` removes the rows of these (site, destination) pairs, by name."""
     schedule = get_schedule(name)
     if new_name is not KEEP:
         schedule.name = validation.check_name("name", new_name)
@@ -223,6 +235,17 @@ def edit_schedule(
             ]
         )
         specs = current + list(add_transfers)
+    if remove_transfers:
+        specs = _without(
+            schedule,
+            specs
+            if specs is not None
+            else [
+                TransferSpec(t.site.name, t.destination.name, tuple(t.data_types))
+                for t in schedule.transfers.order_by(Transfer.id)
+            ],
+            remove_transfers,
+        )
     with settings.database.atomic():
         schedule.next_run = next_run_after(
             schedule.every_minutes, schedule.at_time, utcnow(), schedule.next_run
@@ -233,6 +256,32 @@ def edit_schedule(
     return schedule
 
 
+def _without(
+    schedule: Schedule, specs: list[TransferSpec], pairs: list[tuple[str, str]]
+) -> list[TransferSpec]:
+    """``specs`` less the transfers of ``pairs``; each pair must be one of them.
+
+    What was copied stays where it is, and stays known as copied: a transfer added back later
+    goes on from where it stopped.
+    """
+    kept = list(specs)
+    for site, destination in pairs:
+        match = [
+            spec
+            for spec in kept
+            if (spec.site.lower(), spec.destination.lower()) == (site.lower(), destination.lower())
+        ]
+        if not match:
+            listed = ", ".join(f"{spec.site}:{spec.destination}" for spec in kept) or "none"
+            raise ValidationError(
+                "remove transfer",
+                f"schedule {schedule.name!r} has no transfer from site {site!r} to destination "
+                f"{destination!r} (its transfers: {listed})",
+            )
+        kept = [spec for spec in kept if spec not in match]
+    return kept
+
+
 def remove_schedule(settings: Settings, name: str) -> None:
     schedule = get_schedule(name)
     with settings.database.atomic():
@@ -241,7 +290,9 @@ def remove_schedule(settings: Settings, name: str) -> None:
 
 def describe_schedule(schedule: Schedule) -> dict[str, Any]:
     def stamp(value: datetime | None) -> str | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
 
     return {
         "name": schedule.name,

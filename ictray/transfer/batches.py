@@ -171,7 +171,9 @@ class BatchWriter:
                     if final == state
                 ],
             )
-        self.run.result.count(data_type).stored += sum(1 for _, s in batch if s == STORED)
+        counts = self.run.result.count(data_type)
+        counts.stored += sum(1 for _, s in batch if s == STORED)
+        counts.in_progress += sum(1 for _, s in batch if s == OPEN)
 
     def _refused(self, lsid: str, error: DestinationError) -> None:
         """One session the destination will never take: say so once, and let the rest pass."""

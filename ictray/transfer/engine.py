@@ -240,16 +240,17 @@ class TransferRun:
         begin = max(0, min(starts.values()) - self.options.overlap)
         writer = BatchWriter(self, family)
         width = self.options.chunk
+        seen = 0
         while begin < self.now:
             width = self._sized(family, begin, width)
             end = min(begin + width, self.now)
             window = reports.TimeWindow(since=begin, duration=end - begin)
-            seen = 0
+            in_window = 0
             with writer.keeping_what_was_read():
                 for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
                     known = self._known(types, group)
                     for item in group:
-                        seen += 1
+                        in_window += 1
                         start = item.start_time if item.start_time is not None else begin
                         due = [t for t in types if start >= starts[t] - self.options.overlap]
                         self._handle(family, item, due, writer, known)
@@ -262,10 +263,11 @@ class TransferRun:
                 end - min(starts.values()),
                 self.now - min(starts.values()),
                 f"{family.noun}s up to {time.strftime('%Y-%m-%d %H:%M', time.gmtime(end))} "
-                f"UTC ({seen} in this part)",
+                f"UTC: {seen + in_window} read so far",
             )
+            seen += in_window
             begin = end
-            width = self._next_width(end - window.since, seen)
+            width = self._next_width(end - window.since, in_window)
         # Finished items are remembered as long as the appliance could still list their
         # session, whatever window a later run asks for; then they are forgotten.
         horizon = self.now - (self.job.keep_days + 1) * DAY

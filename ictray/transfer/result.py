@@ -18,9 +18,14 @@ SEVERITY = {COMPLETED: 0, INTERRUPTED: 1, UNREACHABLE: 2, FAILED: 3}
 
 @dataclass
 class TypeCounts:
-    """Per data type: stored now, skipped as already stored, waiting, expired, failed."""
+    """Per data type: stored now, skipped as already stored, waiting, expired, failed.
+
+    ``in_progress`` counts sessions written while still in progress, to a destination that
+    replaces them once they end (an SQL database): they are in it, but not yet for good.
+    """
 
     stored: int = 0
+    in_progress: int = 0
     skipped: int = 0
     waiting: int = 0
     expired: int = 0
@@ -59,6 +64,8 @@ class TransferResult:
         parts = []
         for data_type, counts in self.counts.items():
             bits = [f"{counts.stored} stored"]
+            if counts.in_progress:
+                bits.append(f"{counts.in_progress} in progress (updated when they end)")
             if counts.skipped:
                 bits.append(f"{counts.skipped} already there")
             if counts.waiting:

@@ -28,6 +28,7 @@ from ictray.dialogs.context import (
     SCHEDULES,
     SETUP_WINDOWS,
     SITES,
+    VERIFY,
     SchedulerStatus,
 )
 from ictray.dialogs.first_run import Walkthrough
@@ -38,6 +39,7 @@ from ictray.dialogs.plugins import PluginDialog
 from ictray.dialogs.schedules import ScheduleDialog
 from ictray.dialogs.sites import SiteDialog
 from ictray.dialogs.ui_state import WindowState
+from ictray.dialogs.verification import VerifyWindow
 from ictray.dialogs.widgets import Window, use_theme
 from ictray.dialogs.worker import UiQueue
 from ictray.errors import IctrayError
@@ -45,6 +47,7 @@ from ictray.notify import ErrorMailer
 from ictray.operations.status import FAILED_OUTCOMES
 from ictray.scheduler.runner import SKIPPED, ScheduleRun
 from ictray.scheduler.service import SchedulerEvent
+from ictray.scheduler.watch import Risk
 from ictray.settings import Settings
 from ictray.settings.models import Destination, Schedule, Site
 from ictray.settings.reporting import start_logging
@@ -65,9 +68,12 @@ WINDOWS: dict[str, Callable[[tk.Misc, DesktopApp], Window]] = {
     NOTIFY_SETTINGS: NotifySettingsDialog,
     API_TESTER: ApiTesterDialog,
     LOG_FILE: LogViewer,
+    VERIFY: VerifyWindow,
 }
 REFRESH_IDLE_MS = 30_000  # next-run times in the tooltip stay current
 REFRESH_BUSY_MS = 1_000  # while a transfer runs
+#: Windows shows at most 255 characters of a notification's text
+MAX_NOTIFICATION = 255
 TRAY_SOURCE_SIZE = 256  # the tray scales it to the size it asks for, crisp
 
 
@@ -84,6 +90,7 @@ class DesktopApp:
     ) -> None:
         self.root = root
         self.settings = settings
+        self.client_options = client_options
         self.window_state = window_state or WindowState()
         self.ui = UiQueue()
         self.scheduler = EmbeddedScheduler(
@@ -97,6 +104,7 @@ class DesktopApp:
         self._on_quit = on_quit
         self._mailer: ErrorMailer | None = None
         self._refresh_job: str | None = None
+        self._risks_told: set[tuple[str, str, str]] = set()
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -251,6 +259,7 @@ class DesktopApp:
             return
         status = self.scheduler.status()
         self.view = tray_view(status)
+        self._tell_new_risks(self.view.risks)
         if self.tray is not None:
             names = tuple(s.name for s in list_schedules() if s.enabled)
             image = draw_icon(self.view.icon, TRAY_SOURCE_SIZE)
@@ -263,6 +272,21 @@ class DesktopApp:
             self.root.after_cancel(self._refresh_job)
         delay = REFRESH_BUSY_MS if status.transferring else REFRESH_IDLE_MS
         self._refresh_job = self.root.after(delay, self.refresh)
+
+    def _tell_new_risks(self, risks: tuple[Risk, ...]) -> None:
+        """A tray notification for each risk that started since the last look (and for those
+        found when the app starts): the icon turned red, this says why."""
+        current = {(risk.site, risk.destination, risk.kind) for risk in risks}
+        for risk in risks:
+            if (risk.site, risk.destination, risk.kind) in self._risks_told:
+                continue
+            log.info("the tray tells of data at risk: %s", risk.message)
+            if self.tray is not None:
+                text = messages.scrub(risk.message)
+                if len(text) > MAX_NOTIFICATION:
+                    text = text[: MAX_NOTIFICATION - 1] + "…"
+                self.tray.notify("ictray: data at risk", text)
+        self._risks_told = current
 
     def settings_changed(self) -> None:
         """The one change signal: every open window shows the settings as they are now."""

@@ -28,6 +28,14 @@ RIGHT_BUTTON = 3
 BACKGROUND = (214, 214, 214)
 
 
+def window_name(title: str) -> str:
+    """``title`` as a plain X11 icon window can carry it: its name (the tooltip) is an X
+    ``STRING``, Latin-1, and anything else would fail the whole update (a site's name in
+    another script, the ellipsis of a tooltip cut short)."""
+    plain = title.replace("…", "...").replace("→", "->")
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
 def is_x11(icon: Any) -> bool:
     return type(icon).__module__.endswith("._xorg")
 
@@ -118,6 +126,7 @@ class X11Calls:
         pystray's own image update also asks the tray to dock the icon again, and trayer then
         gives it a new socket each time, leaving the old ones behind.
         """
+        title = window_name(title)
         if title != self.icon._title:
             self.icon._title = title
             self._call("_update_title")
@@ -133,7 +142,8 @@ class X11Calls:
         A tray busy with another icon (or restarting) may miss the request to dock, so it is
         asked again a few times.
         """
-        self.icon._icon, self.icon._icon_valid, self.icon._title = image, False, title
+        self.icon._icon, self.icon._icon_valid = image, False
+        self.icon._title = window_name(title)
         self._call("_update_title")
         self._call("_update_icon")
         for _ in range(DOCK_ATTEMPTS):

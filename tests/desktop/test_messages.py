@@ -235,6 +235,23 @@ def test_application_settings_speak_plainly(make_app, settings, wired, tmp_path)
     check_plain(dialog, "is not a folder")
 
 
+def test_the_data_at_risk_fields_speak_plainly(make_app, settings, wired) -> None:
+    app = make_app(tray=False)
+    dialog = open_dialog(app, APP_SETTINGS)
+    fill(dialog.form, {"warn after hours": "soon"})
+    dialog.buttons["Save"].invoke()
+    check_plain(dialog, "Warn After (hours): 'soon' is not a whole number from 1 to 2160")
+    fill(dialog.form, {"warn after hours": "24", "warn margin days": "-1"})
+    dialog.buttons["Save"].invoke()
+    check_plain(dialog, "Warn Margin (days): '-1' is not a whole number from 0 to 89")
+    site_dialog = open_dialog(app, SITES)
+    site_dialog.tree.selection_set("sim")
+    pump(site_dialog)
+    fill(site_dialog.form, {"retention days": "0"})
+    site_dialog.buttons["Save"].invoke()
+    check_plain(site_dialog, "Retention Days: '0' is not a number of days the appliance keeps")
+
+
 def test_the_api_tester_speaks_plainly(make_app, settings, wired) -> None:
     sites.add_site(
         settings,
@@ -299,6 +316,16 @@ def test_library_text_is_scrubbed_and_commands_become_places() -> None:
         "site x: gave up after 2 tries: could not connect to 127.0.0.1:9; "
         "check the host name (e.g. support.example.com)"
     )
+    cut = (
+        "the session recording of session 72a was cut short after 0 of 4096 bytes (2 tries: "
+        "('Connection broken: IncompleteRead(100 bytes read, 3996 more expected)', "
+        "IncompleteRead(100 bytes read, 3996 more expected))); it will be asked for again"
+    )
+    assert messages.scrub(cut) == (
+        "the session recording of session 72a was cut short after 0 of 4096 bytes; "
+        "it will be asked for again"
+    )
+    assert messages.scrub("sessions (40 of them) at risk") == "sessions (40 of them) at risk"
     assert messages.plain("set it again with `ictray site edit`") == (
         "set it again in Site Configuration"
     )

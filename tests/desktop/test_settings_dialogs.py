@@ -163,3 +163,46 @@ def test_a_login_without_encryption_needs_the_box_that_names_the_risk(
     assert query(settings.path, "SELECT username, allow_unencrypted_auth FROM notify_settings") == [
         (server.user, 1)
     ]
+
+
+def test_application_settings_say_when_to_warn_of_data_at_risk(make_app, settings, wired):
+    app = make_app(tray=False)
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert dialog.form.get("warn after hours") == "24"
+    assert dialog.form.get("warn margin days") == "7"
+    fill(dialog.form, {"warn after hours": "0"})
+    dialog.buttons["Save"].invoke()
+    with pytest.raises(ValidationError) as expected:
+        validation.check_count("0", "warn after hours", 1, 24 * 90)
+    assert dialog.form.error_text("warn after hours") == expected.value.message
+    assert "Warn After (hours):" in dialog.message.cget("text")
+    assert dialog.winfo_exists()
+    screenshot(dialog, "application-settings-warn-invalid")
+    fill(dialog.form, {"warn after hours": "48", "warn margin days": "90"})
+    dialog.buttons["Save"].invoke()
+    assert dialog.form.error_text("warn after hours") == ""
+    assert "from 0 to 89" in dialog.form.error_text("warn margin days")
+    stored = "SELECT warn_after_hours, warn_margin_days FROM app_settings"
+    assert query(settings.path, stored) == [(24, 7)]  # nothing saved while a field is wrong
+
+    fill(dialog.form, {"warn margin days": "10"})
+    dialog.buttons["Save"].invoke()
+    assert not dialog.winfo_exists()
+    assert query(settings.path, stored) == [(48, 10)]
+    dialog = open_dialog(app, APP_SETTINGS)
+    assert (dialog.form.get("warn after hours"), dialog.form.get("warn margin days")) == (
+        "48",
+        "10",
+    )
+
+    fill(dialog.form, {"warn margin days": "14"})
+    dialog.close()  # Escape or the close box, with an edit not saved
+    assert dialog.prompt is not None and dialog.winfo_exists()
+    dialog.prompt.buttons["Discard"].invoke()
+    assert not dialog.winfo_exists()
+    assert query(settings.path, stored) == [(48, 10)]
+    dialog = open_dialog(app, APP_SETTINGS)
+    fill(dialog.form, {"warn margin days": "14"})
+    dialog.close()
+    dialog.prompt.buttons["Save"].invoke()
+    assert query(settings.path, stored) == [(48, 14)]

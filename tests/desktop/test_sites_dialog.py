@@ -140,3 +140,52 @@ def test_a_client_secret_too_short_is_refused_in_the_dialog(make_app, settings) 
     assert dialog.form.error_text("client secret") == expected.value.message
     assert dialog.form.error_text("host") == ""
     assert query(settings.path, "SELECT count(*) FROM site") == [(0,)]
+
+
+def test_retention_days_are_saved_and_checked_by_test_and_save_alike(
+    make_app, settings, wired, simulator
+) -> None:
+    app = make_app(tray=False)
+    dialog = open_dialog(app, SITES)
+    dialog.tree.selection_set("sim")
+    pump(dialog)
+    assert dialog.form.get("retention days") == "90"  # what an appliance keeps by default
+    fill(dialog.form, {"retention days": "a quarter"})
+    with pytest.raises(ValidationError) as expected:
+        validation.check_retention_days("a quarter")
+    dialog.buttons["Test"].invoke()  # Test checks what Save checks, before it connects
+    pump(dialog)
+    assert dialog.form.error_text("retention days") == expected.value.message
+    assert dialog.buttons["Test"].instate(["!disabled"])  # nothing was started
+    dialog.buttons["Save"].invoke()
+    assert dialog.form.error_text("retention days") == expected.value.message
+    assert "Retention Days:" in dialog.message.cget("text")
+    assert query(settings.path, "SELECT retention_days FROM site") == [(90,)]
+    screenshot(dialog, "site-configuration-retention-invalid")
+
+    fill(dialog.form, {"retention days": "30"})
+    dialog.buttons["Save"].invoke()
+    assert dialog.form.error_text("retention days") == ""
+    assert query(settings.path, "SELECT retention_days FROM site") == [(30,)]
+    dialog.new_button.invoke()
+    assert dialog.form.get("retention days") == "90"
+    dialog.tree.selection_set("sim")
+    pump(dialog)
+    assert dialog.form.get("retention days") == "30"
+
+    dialog.new_button.invoke()
+    fill(
+        dialog.form,
+        {
+            "name": "second",
+            "host": "second.example.com",
+            "client id": "abc",
+            "client secret": "s3cret-of-the-second",
+            "retention days": "365",
+        },
+    )
+    dialog.buttons["Save"].invoke()
+    assert query(settings.path, "SELECT name, retention_days FROM site ORDER BY name") == [
+        ("second", 365),
+        ("sim", 30),
+    ]

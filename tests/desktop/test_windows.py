@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from tkinter import ttk
 
 from ictray.dialogs.context import (
     API_TESTER,
@@ -15,6 +16,7 @@ from ictray.dialogs.context import (
     SITES,
 )
 from ictray.dialogs.first_run import SettingsFileDialog
+from ictray.dialogs.widgets import ERROR, OK, Window
 from ictray.logs import IC_LOG, SERVICE_LOG
 from ictray.settings import open_settings, schedules
 
@@ -179,3 +181,19 @@ def test_skipping_the_walkthrough_ends_it(make_app) -> None:
     pump(app.root)
     assert app.walkthrough.prompt is None
     assert SITES not in app.windows
+
+
+def test_a_message_with_its_icon_wraps_within_the_window(tk_root) -> None:
+    """The icon comes with the text; the lines must leave it room (not run past the edge)."""
+    window = Window(tk_root, "A window")
+    ttk.Label(window.body, text="x" * 60).pack()
+    window.settle()
+    pump(window, 0.1)
+    words = " ".join(f"word{number}" for number in range(80))
+    for kind in (ERROR, OK, ""):
+        window.show_message(words, kind=kind)
+        pump(window, 0.05)
+        label = window.message.label
+        edge = label.winfo_x() + label.winfo_reqwidth()
+        assert edge <= window.message.winfo_width(), (kind, edge, window.message.winfo_width())
+    window.close()
