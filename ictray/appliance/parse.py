@@ -291,10 +291,10 @@ class _Reader(Generic[T]):
     def _convert(self, element: Element, raw: bytes | None) -> T:
         item = self.convert(element)
         if isinstance(item, Refusal):
-            if not item.key:
-                body = raw if raw is not None else serialise_element(element)
-                item = _fingerprinted(item, body)
-            return item  # type: ignore[return-value]
+            if item.key:
+                return item
+            body = raw if raw is not None else serialise_element(element)
+            return _fingerprinted(item, body)  # type: ignore[return-value]  # T holds Refusal
         if self.slicer is not None:
             item.source = self.slicer.source(element, raw)  # type: ignore[attr-defined]
         self.last_lsid = element.get("lsid", self.last_lsid)

@@ -41,10 +41,10 @@ def peak_rss() -> int:
     Resident memory as the operating system counts it: the interpreter, the modules, SQLite's
     page cache and every buffer, not only Python objects.
     """
-    try:
-        import resource
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         return int(psutil.Process().memory_info().peak_wset)
+    import resource
+
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
 

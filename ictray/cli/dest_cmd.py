@@ -14,6 +14,7 @@ from ictray.cli.common import (
     print_json,
     print_table,
 )
+from ictray.datatypes import DataType
 from ictray.destinations.base import load_plugin, plugin_names, plugins
 from ictray.errors import ValidationError
 from ictray.operations import destination_test
@@ -171,7 +172,7 @@ def run_plugins(args: argparse.Namespace) -> int:
                 "available": True,
                 "label": plugin.label,
                 "accepts": [
-                    t.value for t in sorted(plugin.accepts, key=lambda t: list(type(t)).index(t))
+                    t.value for t in sorted(plugin.accepts, key=list(DataType).index)
                 ],
                 "options": [
                     {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
+from typing import Any
 
 from ictray.errors import IctrayError, ValidationError
 from ictray.simulator.accounts import COMMAND_ACCESS, PRESETS, ApiAccount
@@ -127,7 +128,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _account(args: argparse.Namespace) -> ApiAccount:
     """The preset the options name, changed as the permission options say."""
     chosen = PRESETS[args.account]
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if args.command_api:
         changes["command"] = args.command_api
     for flag, field in (

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
+from functools import partial
 from tkinter import font as tkfont
 from tkinter import ttk
+from typing import Literal
 
 from ictray.dialogs import messages, outcomes
 from ictray.dialogs.context import (
@@ -172,9 +174,7 @@ class MainWindow(Window):
         bar = tk.Menu(self)
         setup = tk.Menu(bar, tearoff=False)
         for name, label in SETUP_WINDOWS:
-            setup.add_command(
-                label=label, command=lambda name=name: self.controller.open_window(name)
-            )
+            setup.add_command(label=label, command=partial(self.controller.open_window, name))
         bar.add_cascade(label="Setup", menu=setup, underline=0)
         tools = tk.Menu(bar, tearoff=False)
         tools.add_command(
@@ -194,7 +194,7 @@ class MainWindow(Window):
         row = ttk.Frame(self.body)
         row.pack(side=tk.BOTTOM, fill=tk.X, pady=(PAD, 0))
         self.buttons: dict[str, ttk.Button] = {}
-        buttons: tuple[tuple[str, Callable[[], None], str, str], ...] = (
+        buttons: tuple[tuple[str, Callable[[], None], str, Literal["left", "right"]], ...] = (
             (
                 "Run Now",
                 self.run_selected,

@@ -22,7 +22,7 @@ from ictray.dialogs.widgets import (
 )
 from ictray.dialogs.worker import run_in_background
 from ictray.settings import preferences
-from ictray.settings.sites import KEEP
+from ictray.settings.sites import KEEP, Keep
 
 SECURITY_LABELS = {
     "none": "none (plain SMTP)",
@@ -117,7 +117,7 @@ class NotifySettingsDialog(Window):
     def _fields(self) -> dict[str, object]:
         """The form's values as the settings functions take them."""
         values = self.form.values()
-        password: str | None = values["smtp password"] or KEEP
+        password: str | Keep | None = values["smtp password"] or KEEP
         if password is KEEP and self.form.flag("clear password"):
             password = None
         return {

@@ -186,7 +186,7 @@ class PluginDialog(EditorWindow):
                 "store, never in the settings file. Leave empty when the login needs none.",
                 secret=True,
             )
-            entry.bind("<FocusOut>", lambda event, key=spec.key: self._move_password(key))
+            entry.bind("<FocusOut>", lambda _event: self._move_password(spec.key))
         if kept:
             self.form.hint(SECRET_KEPT if spec.secret else f"{', '.join(kept)} {SECRET_KEPT}")
 

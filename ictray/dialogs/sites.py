@@ -19,7 +19,7 @@ from ictray.dialogs.widgets import ERROR_COLOUR, OK_COLOUR, PAD, reserved_label
 from ictray.dialogs.worker import run_in_background
 from ictray.operations.site_test import run_site_test
 from ictray.settings import sites, validation
-from ictray.settings.sites import KEEP, SiteCredentials
+from ictray.settings.sites import KEEP, Keep, SiteCredentials
 
 #: a test should answer within a minute even when the host does not
 TEST_CLIENT_OPTIONS = {"timeout": 15, "max_retries": 1, "max_retry_time": 30}
@@ -140,7 +140,7 @@ class SiteDialog(EditorWindow):
     def store(self) -> str:
         values = self.form.values()
         secret = values["client secret"] or None
-        password: str | None = values["backup password"] or None
+        password = values["backup password"] or None
         ca_bundle = values["ca bundle"].strip() or None
         if self.current is None:
             site, self._notices = sites.add_site(
@@ -155,8 +155,10 @@ class SiteDialog(EditorWindow):
                 retention_days=values["retention days"],
             )
         else:
-            if password is None:
-                password = None if self.form.flag("clear backup password") else KEEP
+            # Nothing typed keeps the stored password, unless it is to be removed.
+            changed: str | Keep | None = password
+            if password is None and not self.form.flag("clear backup password"):
+                changed = KEEP
             site, self._notices = sites.edit_site(
                 self.settings,
                 self.current,
@@ -164,7 +166,7 @@ class SiteDialog(EditorWindow):
                 host=values["host"],
                 client_id=values["client id"],
                 client_secret=secret if secret is not None else KEEP,
-                backup_password=password,
+                backup_password=changed,
                 ca_bundle=ca_bundle,
                 enabled=self.form.flag("enabled"),
                 retention_days=values["retention days"],

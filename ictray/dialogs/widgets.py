@@ -13,6 +13,7 @@ import contextlib
 import tkinter as tk
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any, ClassVar, TypeVar
@@ -315,7 +316,7 @@ class Prompt(Window):
         self.text.pack(side=tk.LEFT, fill=tk.X)
         self.buttons = self.button_row(
             self.body,
-            [(label, lambda label=label: self.answer(label)) for label in buttons],
+            [(label, partial(self.answer, label)) for label in buttons],
             default=default or buttons[0],
         )
         self._centre_on(master.winfo_toplevel())

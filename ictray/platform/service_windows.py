@@ -63,6 +63,10 @@ from ictray.platform.service import (
     needs_password,
 )
 
+# Only ever imported on Windows; this also tells the type checker that the rest of the module
+# is checked with ``--platform win32`` only.
+assert sys.platform == "win32"
+
 if TYPE_CHECKING:
     from _win32typing import PySC_HANDLE, PySID
 

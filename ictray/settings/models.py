@@ -51,6 +51,9 @@ class Site(BaseModel):
     retention_days = peewee.IntegerField(default=90)  # how long the appliance keeps sessions
     created_at = peewee.DateTimeField(default=utcnow)
 
+    if TYPE_CHECKING:  # what peewee adds for the back-references
+        transfers: peewee.ModelSelect[Transfer]
+
     @property
     def client_secret_ref(self) -> str:
         return f"site/{self.id}/client_secret"
@@ -89,6 +92,9 @@ class Destination(BaseModel):
     def secret_ref(self, key: str) -> str:
         return f"destination/{self.id}/{key}"
 
+    if TYPE_CHECKING:  # what peewee adds for the back-references
+        transfers: peewee.ModelSelect[Transfer]
+
 
 class Schedule(BaseModel):
     """When a set of transfers runs: every N minutes (1 minute to 7 days), whole days at a time."""
@@ -101,6 +107,9 @@ class Schedule(BaseModel):
     last_run = peewee.DateTimeField(null=True)
     next_run = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
+    if TYPE_CHECKING:  # what peewee adds for the back-references
+        transfers: peewee.ModelSelect[Transfer]
+        runs: peewee.ModelSelect[RunRecord]
 
 
 class Transfer(BaseModel):

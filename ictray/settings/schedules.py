@@ -109,12 +109,12 @@ def next_run_after(
 
     if slot is None:
         today = local_day(after)
-        candidate = at_local(today)
-        return candidate if candidate >= after else at_local(today + timedelta(days=1))
+        first = at_local(today)
+        return first if first >= after else at_local(today + timedelta(days=1))
     days = every_minutes // validation.MINUTES_PER_DAY
-    anchor = local_day(slot)
-    step = (local_day(after) - anchor).days // days
-    while (candidate := at_local(anchor + timedelta(days=step * days))) <= after:
+    first_day = local_day(slot)
+    step = (local_day(after) - first_day).days // days
+    while (candidate := at_local(first_day + timedelta(days=step * days))) <= after:
         step += 1
     return candidate
 

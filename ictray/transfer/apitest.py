@@ -184,6 +184,7 @@ def _copy(
     lines = {t: TestLine(site_name, plugin.name, t) for t in data_types}
     try:
         with plugin:
+            items: Iterator[Session | Presentation | Refusal]
             support = [t for t in data_types if t in _SUPPORT]
             if support:
                 items = reports.iter_sessions(

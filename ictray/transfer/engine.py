@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ictray.appliance import reports
@@ -150,14 +151,11 @@ class TransferRun:
                     for family in (SUPPORT, PRESENTATIONS):
                         types = family.types_in(self.job.data_types)
                         if types:
-                            self._step(
-                                f"{family.noun}s", lambda f=family, t=types: self._family(f, t)
-                            )
+                            self._step(f"{family.noun}s", partial(self._family, family, types))
                     for data_type in (*SUPPORT_RECORDINGS, *PRESENTATION_RECORDINGS):
                         if data_type in self.job.data_types:
                             self._step(
-                                data_type.label.lower(),
-                                lambda t=data_type: self._download_pending(t),
+                                data_type.label.lower(), partial(self._download_pending, data_type)
                             )
                     if DataType.SITE_BACKUPS in self.job.data_types:
                         self._step("site backup", self._backup)

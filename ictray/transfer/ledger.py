@@ -23,6 +23,7 @@ from peewee import EXCLUDED, fn
 from ictray.datatypes import DataType
 from ictray.destinations.base import Placement
 from ictray.names import TextName
+from ictray.settings.db import rows
 from ictray.settings.models import LedgerItem, Watermark, utcnow
 
 
@@ -340,7 +341,7 @@ class Ledger:
     def forget(self, data_type: DataType, key: str) -> None:
         LedgerItem.delete().where(self._mine(data_type) & (LedgerItem.key == key)).execute()
 
-    def _in_state(self, data_type: DataType, state: str) -> peewee.ModelSelect:
+    def _in_state(self, data_type: DataType, state: str) -> peewee.ModelSelect[LedgerItem]:
         return LedgerItem.select().where(self._mine(data_type) & (LedgerItem.state == state))
 
     def items_in(self, data_type: DataType, state: str) -> list[LedgerItem]:
@@ -367,11 +368,10 @@ class Ledger:
         """What is recorded as stored: key → its placement, or its location alone where the
         destination gave no proof (a row in a database, a file kept by Skip)."""
         found: dict[str, Placement | str] = {}
-        rows = self._in_state(data_type, STORED).select(
+        query = self._in_state(data_type, STORED).select(
             LedgerItem.key, LedgerItem.location, LedgerItem.size, LedgerItem.sha256
         )
-        for row in rows.tuples():
-            key, location, size, sha256 = row
+        for key, location, size, sha256 in rows(query):
             proven = location and size is not None and sha256 is not None
             found[key] = Placement(location, size, sha256) if proven else location
         return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import tkinter as tk
 from collections.abc import Callable
+from functools import partial
 
 from ictray.dialogs import messages, outcomes
 from ictray.dialogs.api_tester import ApiTesterDialog
@@ -306,11 +307,11 @@ class DesktopApp:
         if names:
             run.add_separator()
         for name in names:
-            run.add_command(label=name, command=lambda name=name: self.run_now(name))
+            run.add_command(label=name, command=partial(self.run_now, name))
         menu.add_cascade(label="Run now", menu=run)
         setup = tk.Menu(menu, tearoff=False)
         for key, label in SETUP_WINDOWS:
-            setup.add_command(label=label, command=lambda key=key: self.open_window(key))
+            setup.add_command(label=label, command=partial(self.open_window, key))
         menu.add_cascade(label="Setup", menu=setup)
         menu.add_command(label="API Tester", command=lambda: self.open_window(API_TESTER))
         menu.add_command(label="Log File", command=lambda: self.open_window(LOG_FILE))

@@ -11,6 +11,7 @@ import contextlib
 import sys
 import tkinter as tk
 from pathlib import Path
+from typing import cast
 
 from PIL import ImageTk
 
@@ -43,7 +44,7 @@ def run_desktop(settings_arg: str | None = None) -> int:
     if root is None:
         return 2
     icon = ImageTk.PhotoImage(draw_icon(IDLE), master=root)
-    root.iconphoto(True, icon)
+    root.iconphoto(True, cast("tk.PhotoImage", icon))  # PIL's image is one Tk takes
     path = resolve_settings_path(settings_arg)
     apps: list[DesktopApp] = []
     exit_code = [0]

@@ -23,7 +23,10 @@ from ictray.tray.icons import FAILED, IDLE, STOPPED, TRANSFERRING
 #: Windows cuts tray tooltips at 127 characters
 MAX_TOOLTIP = 127
 #: how the tooltip words an outcome (as the main window does)
-OUTCOME_WORDS = {UNREACHABLE: "failed: not reached", FAILED_RUN: "failed: program error"}
+OUTCOME_WORDS: dict[str, str] = {
+    UNREACHABLE: "failed: not reached",
+    FAILED_RUN: "failed: program error",
+}
 
 __all__ = [
     "MAX_TOOLTIP",

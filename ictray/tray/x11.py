@@ -88,7 +88,7 @@ def draw_square(icon: Any) -> None:
         except Exception:  # a tray of another depth: a plain grey behind the icon
             background = Image.new("RGB", (width, height), BACKGROUND)
         data = fit_square(icon._icon, background)
-        data.tostring = data.tobytes  # what python-xlib's put_pil_image calls
+        data.tostring = data.tobytes  # type: ignore[attr-defined]  # python-xlib calls tostring
         icon._icon_data = data
 
     icon._assert_icon_data = assert_icon_data
