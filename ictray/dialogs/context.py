@@ -13,12 +13,23 @@ from typing import Protocol
 
 from ictray.dialogs.ui_state import WindowState
 from ictray.dialogs.worker import UiQueue
+from ictray.names import TextName
 from ictray.settings import Settings
 
-RUNNING = "running"
-PAUSED = "paused"
-STOPPED = "stopped"
-ELSEWHERE = "elsewhere"  # another program (the Windows service) runs the schedules
+
+class SchedulerState(TextName):
+    """Where the app's scheduler stands (see ``SchedulerStatus``)."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"  # it could not start
+    ELSEWHERE = "elsewhere"  # another program (the Windows service) runs the schedules
+
+
+RUNNING = SchedulerState.RUNNING
+PAUSED = SchedulerState.PAUSED
+STOPPED = SchedulerState.STOPPED
+ELSEWHERE = SchedulerState.ELSEWHERE
 PAUSE_SCHEDULER = "Pause Scheduler"
 RESUME_SCHEDULER = "Resume Scheduler"
 START_SCHEDULER = "Start Scheduler"  # it could not start (another scheduler holds the file)
@@ -58,7 +69,7 @@ class SchedulerStatus:
     start: ``detail`` says why); ``transferring`` names the schedules running now.
     """
 
-    state: str
+    state: SchedulerState
     detail: str
     transferring: tuple[str, ...] = ()
     holder: str = ""
