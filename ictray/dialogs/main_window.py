@@ -50,7 +50,7 @@ from ictray.dialogs.widgets import (
 )
 from ictray.operations import status as run_status
 from ictray.operations.display import local_minute
-from ictray.scheduler.watch import Risk
+from ictray.operations.status import Risk
 from ictray.settings import schedules, validation
 from ictray.settings.models import utcnow
 
