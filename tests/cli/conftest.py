@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _read_time_zone() -> None:
+    if hasattr(time, "tzset"):  # POSIX: the C library reads TZ again
+        time.tzset()
+
+
 @contextmanager
 def _process_state(environment: dict[str, str], stdin: str | None) -> Iterator[None]:
     """This process as a new one would start the command, and as it was again afterwards."""
@@ -62,6 +68,7 @@ def _process_state(environment: dict[str, str], stdin: str | None) -> Iterator[N
     os.environ.clear()
     os.environ.update(environment)
     tempfile.tempdir = None  # found again from the environment (TMPDIR), as at a start
+    _read_time_zone()  # TZ, as at a start
     sys.stdin = io.StringIO(stdin or "")
     try:
         yield
@@ -69,6 +76,7 @@ def _process_state(environment: dict[str, str], stdin: str | None) -> Iterator[N
         os.environ.clear()
         os.environ.update(saved_environment)
         tempfile.tempdir = saved_tempdir
+        _read_time_zone()
         sys.stdin = saved_stdin
         for logger, handlers, level, propagate in saved_loggers:
             for handler in logger.handlers:
