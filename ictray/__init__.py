@@ -4,4 +4,4 @@ from ictray import _peewee
 
 __version__ = "0.1.0"
 
-_peewee.load()
+_peewee.install()

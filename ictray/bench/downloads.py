@@ -37,8 +37,8 @@ from ictray.bench.processes import (
 from ictray.datatypes import DataType
 from ictray.settings import open_settings
 from ictray.settings.models import Transfer
-from ictray.transfer.engine import TransferOptions
 from ictray.transfer.job import run_transfer
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.progress import Progress
 
 CHUNK = 64 * 1024

@@ -40,8 +40,9 @@ from ictray.settings import open_settings
 from ictray.settings.destinations import get_destination, open_destination
 from ictray.settings.models import Transfer
 from ictray.transfer import collector
-from ictray.transfer.engine import TransferOptions, TransferRun
+from ictray.transfer.engine import TransferRun
 from ictray.transfer.job import prepare
+from ictray.transfer.options import TransferOptions
 
 #: the site host name the benchmark's sessions are stored under (never a real site)
 BENCH_HOST = "ictray-bench.invalid"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ictray.errors import ValidationError
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ictray.cli.common import open_from_args
 from ictray.datatypes import DataType
 from ictray.errors import ValidationError
-from ictray.settings import validation
-from ictray.settings.reporting import start_logging
-from ictray.transfer.apitest import Selection, TestLine, run_live, run_xml
+
+if TYPE_CHECKING:
+    from ictray.transfer.apitest import TestLine
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,12 +92,18 @@ def _types(values: list[str]) -> list[DataType]:
 
 
 def _start(text: str | None) -> int:
+    from ictray.settings import validation
+
     if not text:
         raise ValidationError("start", "give --start YYYY-MM-DD (or --session LSID)")
     return validation.parse_local_time(text, "start")
 
 
 def run(args: argparse.Namespace) -> int:
+    from ictray.settings import validation
+    from ictray.settings.reporting import start_logging
+    from ictray.transfer.apitest import Selection, run_live, run_xml
+
     data_types = _types(args.type)
     with open_from_args(args) as settings:
         start_logging(settings)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ictray.bench.options import SMALL, BenchOptions, UserDestination
 from ictray.cli.common import print_json
-from ictray.settings import resolve_settings_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +66,7 @@ def bench_command(args: argparse.Namespace) -> int:
         return worker.run(Path(args.worker))
     from ictray.bench.report import table
     from ictray.bench.run import run_bench
+    from ictray.settings import resolve_settings_path
 
     base = SMALL if args.small else BenchOptions()
     chosen = {

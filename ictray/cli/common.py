@@ -8,10 +8,12 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictray.errors import ValidationError
-from ictray.settings import Settings, open_settings, resolve_settings_path
+
+if TYPE_CHECKING:
+    from ictray.settings import Settings
 
 
 def open_from_args(args: argparse.Namespace, *, create: bool = False) -> Settings:
@@ -19,6 +21,8 @@ def open_from_args(args: argparse.Namespace, *, create: bool = False) -> Setting
 
     Commands that add something create the file when it is missing, and say so.
     """
+    from ictray.settings import open_settings, resolve_settings_path
+
     path = resolve_settings_path(getattr(args, "settings", None))
     settings = open_settings(path, create=create)
     if settings.created:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
-from ictray import demo
 from ictray.cli.run_cmd import ProgressPrinter, print_summary
 from ictray.logs import setup_logging
+
+if TYPE_CHECKING:
+    from ictray import demo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ictray import demo
+
     with demo.demo_folder(args.keep) as folder:
         setup_logging(folder / demo.LOGS, console=True)
         print(
@@ -57,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_report(report: demo.DemoReport) -> None:
+    from ictray import demo
+
     print(f"\nWhat landed where (the appliance was {report.appliance}):")
     print(f"Folder destination {demo.FOLDER_DESTINATION!r}: {report.archive}")
     for kind in report.files:

@@ -15,10 +15,7 @@ from ictray.cli.common import (
     print_table,
 )
 from ictray.datatypes import DataType
-from ictray.destinations.base import load_plugin, plugin_names, plugins
 from ictray.errors import ValidationError
-from ictray.operations import destination_test
-from ictray.settings import destinations
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = commands.add_parser("add", help="add a destination")
     add.add_argument("name", help="a name for this destination (used in logs and dialogs)")
-    add.add_argument("--plugin", required=True, help="plugin type: " + ", ".join(plugin_names()))
+    add.add_argument(
+        "--plugin",
+        required=True,
+        help="plugin type: filesystem, sql, or one installed with pip "
+        "(`ictray dest plugins` lists them with their options)",
+    )
     _option_arguments(add)
     add.set_defaults(handler=run_add)
 
@@ -81,6 +83,8 @@ def _option_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace, plugin: str) -> dict[str, str]:
+    from ictray.settings import destinations
+
     plain = parse_key_values(args.option)
     leaking = destinations.secret_option_keys(plugin, plain)
     if leaking:
@@ -101,6 +105,9 @@ def _options(args: argparse.Namespace, plugin: str) -> dict[str, str]:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from ictray.destinations.base import load_plugin
+    from ictray.settings import destinations
+
     load_plugin(args.plugin)
     options = _options(args, args.plugin)
     with open_from_args(args, create=True) as settings:
@@ -112,6 +119,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from ictray.settings import destinations
+
     with open_from_args(args) as settings:
         rows = [
             destinations.describe_destination(settings, d) for d in destinations.list_destinations()
@@ -128,6 +137,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from ictray.settings import destinations
+
     with open_from_args(args) as settings:
         described = destinations.describe_destination(
             settings, destinations.get_destination(args.name)
@@ -137,6 +148,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from ictray.settings import destinations
+
     with open_from_args(args) as settings:
         current = destinations.get_destination(args.name)
         options = _options(args, current.plugin)
@@ -147,6 +160,8 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
+    from ictray.settings import destinations
+
     with open_from_args(args) as settings:
         destinations.remove_destination(settings, args.name)
         print(f"removed destination {args.name!r}")
@@ -154,12 +169,16 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
+    from ictray.operations import destination_test
+
     with open_from_args(args) as settings:
         print(destination_test.run_saved_test(settings, args.name))
     return 0
 
 
 def run_plugins(args: argparse.Namespace) -> int:
+    from ictray.destinations.base import plugins
+
     described: list[dict[str, Any]] = []
     for info in plugins():
         plugin = info.plugin

@@ -7,7 +7,6 @@ import sys
 
 from ictray import logs
 from ictray.cli.common import open_from_args
-from ictray.settings import preferences
 
 NAMES = {logs.SERVICE_LOG: "Service log", logs.IC_LOG: "IC log"}
 
@@ -49,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ictray.settings import preferences
+
     with open_from_args(args) as settings:
         folder = preferences.log_folder(settings)
     name = NAMES[args.kind]

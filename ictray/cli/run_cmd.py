@@ -6,13 +6,15 @@ import argparse
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from ictray.cli.common import note, open_from_args
-from ictray.scheduler.runner import SKIPPED, ScheduleRun, run_schedule
-from ictray.scheduler.service import pick_schedules
-from ictray.settings.reporting import start_logging
-from ictray.transfer.engine import TransferOptions
-from ictray.transfer.progress import Progress
+from ictray.names import Outcome
+from ictray.transfer.options import TransferOptions
+
+if TYPE_CHECKING:
+    from ictray.scheduler.runner import ScheduleRun
+    from ictray.transfer.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,7 +81,7 @@ class ProgressPrinter:
 
 
 def print_summary(run: ScheduleRun) -> None:
-    if run.outcome == SKIPPED:
+    if run.outcome == Outcome.SKIPPED:
         print(f"schedule {run.schedule!r}: not started, it is {run.note}")
         return
     print(f"schedule {run.schedule!r}: {run.outcome}")
@@ -96,6 +98,10 @@ def print_summary(run: ScheduleRun) -> None:
 
 
 def run_now_command(args: argparse.Namespace) -> int:
+    from ictray.scheduler.runner import run_schedule
+    from ictray.scheduler.service import pick_schedules
+    from ictray.settings.reporting import start_logging
+
     stop = threading.Event()
     with open_from_args(args) as settings:
         mailer = start_logging(settings)

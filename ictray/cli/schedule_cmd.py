@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ictray.cli.common import note, open_from_args, print_fields, print_json, print_table
 from ictray.operations.display import local_minute
-from ictray.settings import schedules
-from ictray.settings.models import Schedule
+
+if TYPE_CHECKING:
+    from ictray.settings.models import Schedule
 
 TYPE_HELP = (
     "SITE:DESTINATION:TYPE[,TYPE...] (repeatable); types: session_data, session_recordings, "
@@ -95,6 +97,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from ictray.settings import schedules
+
     specs = [schedules.parse_transfer(text) for text in args.transfer]
     with open_from_args(args, create=True) as settings:
         schedule = schedules.add_schedule(
@@ -115,6 +119,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from ictray.settings import schedules
+
     with open_from_args(args) as settings:
         del settings
         listed = schedules.list_schedules()
@@ -143,6 +149,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from ictray.settings import schedules
+
     with open_from_args(args):
         schedule = schedules.get_schedule(args.name)
         described = schedules.describe_schedule(schedule)
@@ -167,6 +175,8 @@ def _local_times(schedule: Schedule) -> dict[str, str]:
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from ictray.settings import schedules
+
     changes: dict[str, object] = {}
     if args.rename is not None:
         changes["new_name"] = args.rename
@@ -189,6 +199,8 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
+    from ictray.settings import schedules
+
     with open_from_args(args) as settings:
         schedules.remove_schedule(settings, args.name)
         print(f"removed schedule {args.name!r}")

@@ -16,15 +16,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ictray.cli.common import add_secret_arguments, print_json, read_secret
 from ictray.cli.run_cmd import ProgressPrinter, print_summary, transfer_options, tuning
 from ictray.errors import IctrayError
-from ictray.operations import service as operations
-from ictray.platform.service import ServiceError, service_manager, system_event_log
-from ictray.scheduler.host import FOREGROUND, SchedulerHost
-from ictray.scheduler.service import SchedulerEvent
-from ictray.settings import open_settings, preferences, resolve_settings_path
+
+if TYPE_CHECKING:
+    from ictray.scheduler.service import SchedulerEvent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,6 +89,10 @@ def _elevated_options(parser: argparse.ArgumentParser, *, password: bool = False
 
 
 def foreground_command(args: argparse.Namespace) -> int:
+    from ictray.platform.service import system_event_log
+    from ictray.scheduler.host import FOREGROUND, SchedulerHost
+    from ictray.settings import resolve_settings_path
+
     printer = ProgressPrinter(args.quiet)
 
     def on_event(event: SchedulerEvent) -> None:
@@ -137,6 +140,9 @@ def foreground_command(args: argparse.Namespace) -> int:
 
 
 def status_command(args: argparse.Namespace) -> int:
+    from ictray.operations import service as operations
+    from ictray.settings import resolve_settings_path
+
     status = operations.service_status()
     path = resolve_settings_path(args.settings)
     holder = operations.scheduler_holder(path) if path.exists() else None
@@ -194,6 +200,10 @@ def _write_result(path: Path, code: int, message: str) -> None:
 
 
 def _install(args: argparse.Namespace) -> str:
+    from ictray.operations import service as operations
+    from ictray.platform.service import ServiceError, service_manager
+    from ictray.settings import open_settings, preferences, resolve_settings_path
+
     operations.check_available()
     password = read_secret(args, "password", "password of the account")
     if args.password_file is not None:
@@ -210,12 +220,18 @@ def _install(args: argparse.Namespace) -> str:
 
 
 def _uninstall(args: argparse.Namespace) -> str:
+    from ictray.operations import service as operations
+
     return operations.uninstall_service()
 
 
 def _start(args: argparse.Namespace) -> str:
+    from ictray.operations import service as operations
+
     return operations.start_service()
 
 
 def _stop(args: argparse.Namespace) -> str:
+    from ictray.operations import service as operations
+
     return operations.stop_service()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ictray import notify
 from ictray.cli.common import (
     add_secret_arguments,
     open_from_args,
@@ -12,7 +12,10 @@ from ictray.cli.common import (
     print_json,
     read_secret,
 )
-from ictray.settings import Settings, preferences
+from ictray.settings.validation import SECURITY_MODES
+
+if TYPE_CHECKING:
+    from ictray.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     notify.add_argument(
         "--security",
-        choices=preferences.SECURITY_MODES,
+        choices=SECURITY_MODES,
         help="how the connection is encrypted: none, starttls or ssl",
     )
     notify.add_argument("--user", metavar="NAME", help="SMTP login (empty: no login)")
@@ -102,6 +105,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from ictray.settings import preferences
+
     changes: dict[str, object] = {}
     if args.scheduler is not None:
         changes["scheduler_enabled"] = args.scheduler == "on"
@@ -124,6 +129,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def run_notify(args: argparse.Namespace) -> int:
+    from ictray.settings import preferences
+
     changes: dict[str, object] = {}
     for key, attr in (
         ("enabled", "enabled"),
@@ -156,6 +163,9 @@ def run_notify(args: argparse.Namespace) -> int:
 
 def send_test_mail(settings: Settings) -> None:
     """*Send Test*: mail the configured recipients now."""
+    from ictray import notify
+    from ictray.settings import preferences
+
     config = preferences.smtp_config(settings)
     notify.send_test(config)
     print(

@@ -15,7 +15,6 @@ from ictray.cli.common import (
     read_secret,
 )
 from ictray.errors import ValidationError
-from ictray.settings import sites
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,6 +98,8 @@ def _site_secret_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from ictray.settings import sites
+
     secret = read_secret(args, "client-secret", "client secret")
     if secret is None:
         raise ValidationError(
@@ -129,6 +130,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from ictray.settings import sites
+
     with open_from_args(args) as settings:
         rows = [sites.describe_site(settings, s) for s in sites.list_sites()]
         if args.json:
@@ -152,6 +155,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from ictray.settings import sites
+
     with open_from_args(args) as settings:
         described = sites.describe_site(settings, sites.get_site(args.name))
         print_json(described) if args.json else print_fields(described)
@@ -159,6 +164,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_edit(args: argparse.Namespace) -> int:
+    from ictray.settings import sites
+
     changes: dict[str, object] = {}
     if args.rename is not None:
         changes["new_name"] = args.rename
@@ -184,6 +191,8 @@ def run_edit(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
+    from ictray.settings import sites
+
     with open_from_args(args) as settings:
         sites.remove_site(settings, args.name)
         print(f"removed site {args.name!r}")
@@ -192,6 +201,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     from ictray.operations.site_test import run_site_test
+    from ictray.settings import sites
 
     with open_from_args(args) as settings:
         credentials = sites.site_credentials(settings, sites.get_site(args.name))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictray.cli.common import open_from_args, print_json
 from ictray.operations.display import local_minute, period
-from ictray.operations.status import Overview, overview
+
+if TYPE_CHECKING:
+    from ictray.operations.status import Overview
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ictray.operations.status import overview
+
     with open_from_args(args) as settings:
         view = overview(settings)
     if args.json:

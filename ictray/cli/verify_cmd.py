@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from ictray.cli.common import open_from_args, print_json
-from ictray.operations import verify, verify_report
-from ictray.settings.reporting import start_logging
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ictray.operations import verify, verify_report
+    from ictray.settings.reporting import start_logging
+
     with open_from_args(args) as settings:
         mailer = start_logging(settings, console=False)
         try:

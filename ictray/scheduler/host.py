@@ -25,7 +25,7 @@ from ictray.scheduler.service import TICK_SECONDS, Scheduler, SchedulerEvent
 from ictray.settings import Settings, open_settings, preferences
 from ictray.settings.models import Schedule, Transfer
 from ictray.settings.paths import default_log_folder
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 
 __all__ = ["FOREGROUND", "STOP_TIMEOUT", "TRAY", "WINDOWS_SERVICE", "SchedulerHost"]
 

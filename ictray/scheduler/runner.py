@@ -19,8 +19,8 @@ from ictray.scheduler.lock import ScheduleLock
 from ictray.settings import Settings
 from ictray.settings.models import RunRecord, Schedule, Transfer, utcnow
 from ictray.settings.schedules import next_run_after
-from ictray.transfer.engine import TransferOptions
 from ictray.transfer.job import run_transfer
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.progress import ProgressCallback
 from ictray.transfer.result import (
     COMPLETED,

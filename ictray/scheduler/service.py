@@ -20,7 +20,7 @@ from ictray.scheduler.watch import RiskWatch
 from ictray.settings import Settings
 from ictray.settings.models import Schedule, utcnow
 from ictray.settings.schedules import get_schedule
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.progress import Progress
 
 log = logging.getLogger("ictray.scheduler")

@@ -14,8 +14,8 @@ from ictray.settings.models import NotifySettings
 from ictray.settings.paths import default_log_folder, default_settings_path
 from ictray.settings.sites import KEEP, MASK, Keep, check_secret
 from ictray.settings.store import Settings
+from ictray.settings.validation import SECURITY_MODES
 
-SECURITY_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 

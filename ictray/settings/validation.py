@@ -22,6 +22,9 @@ MINUTES_PER_DAY = 24 * 60
 _PERIOD_PART = re.compile(r"(\d+)\s*(minutes?|mins?|hours?|days?|weeks?|[mhdw])", re.I)
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
+#: How the SMTP connection is secured: not at all, upgraded with STARTTLS, or TLS from the start.
+SECURITY_MODES = ("none", "starttls", "ssl")
+
 
 def check_name(field: str, text: str) -> str:
     """A display name for a site, destination or schedule."""

@@ -56,12 +56,12 @@ from ictray.transfer.items import (
     recording_refs,
 )
 from ictray.transfer.ledger import ItemState, Ledger, Placed
+from ictray.transfer.options import DAY, TransferOptions
 from ictray.transfer.progress import Progress, ProgressCallback
 from ictray.transfer.result import FAILED, INTERRUPTED, UNREACHABLE, TransferResult
 
 log = logging.getLogger("ictray.transfer")
 
-DAY = 86_400
 #: Recordings marked ``writing`` (and later ``stored``) in one commit, per download slot.
 LEDGER_ROWS_PER_SLOT = 4
 #: Items whose recorded states are read in one query. Small, because every item read ahead
@@ -69,20 +69,6 @@ LEDGER_ROWS_PER_SLOT = 4
 STATE_LOOKUP = 25
 #: Listings asked for at most to size one wide window.
 PROBES = 3
-
-
-@dataclass(frozen=True)
-class TransferOptions:
-    """Tuning of a run; the defaults suit a busy site."""
-
-    overlap: int = 600  # seconds asked for again at the start of every window
-    chunk: int = DAY  # the first window; the next ones adapt to what the appliance returns
-    min_chunk: int = 3600  # the narrowest window, for the busiest hours
-    max_chunk: int = 32 * DAY  # the widest, for a quiet site's first copy
-    window_target: int = 1000  # sessions a window aims at: watermarks move after each window
-    batch_size: int = 200  # sessions written to the destination in one transaction
-    concurrency: int = 4  # recordings downloaded at a time
-    open_give_up: int = 7 * DAY  # a session open this long closed abnormally: store it as is
 
 
 @dataclass(frozen=True)

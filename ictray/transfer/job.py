@@ -14,8 +14,9 @@ from ictray.settings import Settings
 from ictray.settings.destinations import destination_options, open_destination
 from ictray.settings.models import Transfer
 from ictray.settings.sites import site_credentials
-from ictray.transfer.engine import TransferJob, TransferOptions, TransferRun
+from ictray.transfer.engine import TransferJob, TransferRun
 from ictray.transfer.ledger import Ledger
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.pair_lock import PairLock
 from ictray.transfer.progress import ProgressCallback
 from ictray.transfer.result import TransferResult

@@ -16,7 +16,7 @@ from ictray.scheduler.runner import run_schedule
 from ictray.scheduler.watch import EXPIRING, STALE, RiskWatch, find_risks
 from ictray.settings import destinations, open_settings, preferences, schedules, sites
 from ictray.settings.models import Watermark, utcnow
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 
 pytestmark = pytest.mark.simulator(sessions=30, days=2, seed=3, recording_size=4096)
 

@@ -12,7 +12,7 @@ import pytest
 from ictray.datatypes import DataType
 from ictray.scheduler.runner import ScheduleRun, run_schedule
 from ictray.settings import Settings, destinations, open_settings, schedules, sites
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.result import TransferResult
 
 from .private_postgres import PrivatePostgres, find_bin

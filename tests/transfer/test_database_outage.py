@@ -14,7 +14,7 @@ from ictray import logs
 from ictray.notify import ErrorMailer, SmtpConfig
 from ictray.scheduler.runner import run_schedule
 from ictray.settings import destinations, open_settings, schedules, sites
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.result import COMPLETED, UNREACHABLE
 
 pytestmark = pytest.mark.simulator(sessions=300, days=2, seed=11, recording_size=1024)

@@ -17,7 +17,7 @@ from ictray.scheduler.runner import run_schedule
 from ictray.settings import db as settings_db
 from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.settings.models import LedgerItem, Site, Transfer, Watermark
-from ictray.transfer.engine import TransferOptions
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.result import COMPLETED
 
 from .conftest import FAST_CLIENT

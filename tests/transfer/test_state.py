@@ -14,9 +14,10 @@ from ictray.datatypes import DataType
 from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.settings.models import LedgerItem, Transfer
 from ictray.transfer import collector
-from ictray.transfer.engine import TransferOptions, TransferRun
+from ictray.transfer.engine import TransferRun
 from ictray.transfer.job import prepare
 from ictray.transfer.ledger import PENDING, STORED, WRITING, Ledger, Placed
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.progress import Progress
 
 DATA = DataType.SESSION_DATA

@@ -11,8 +11,8 @@ from ictray.appliance import contract
 from ictray.datatypes import DataType
 from ictray.settings import destinations, open_settings, schedules, sites
 from ictray.settings.models import Watermark
-from ictray.transfer.engine import TransferOptions
 from ictray.transfer.job import run_transfer
+from ictray.transfer.options import TransferOptions
 from ictray.transfer.progress import Progress
 
 from .conftest import FAST_CLIENT
