@@ -4,6 +4,11 @@ Each command group lives in its own module with a ``register(subparsers)`` funct
 its parsers and sets ``handler`` (a function ``(args) -> int``). With no command, the desktop
 app starts. Errors a person can act on are printed as one line and mapped to exit codes:
 0 success, 1 an operation failed, 2 a usage or validation error.
+
+A command module imports at its top only what building its parser needs (the standard
+library, ``ictray.errors``, ``ictray.datatypes``, light constants); what a command uses is
+imported in its handler. ``ictray --help`` and every command start without loading what they do
+not use (``tests/cli/test_imports.py``).
 """
 
 from __future__ import annotations
