@@ -22,9 +22,10 @@ from ictray.notify import ErrorMailer
 from ictray.platform.service import EventLog, EventLogHandler
 from ictray.scheduler.lock import FOREGROUND, HOLDER_NAMES, TRAY, WINDOWS_SERVICE
 from ictray.scheduler.service import TICK_SECONDS, Scheduler, SchedulerEvent
-from ictray.settings import Settings, open_settings, preferences
+from ictray.settings import Settings, open_settings
 from ictray.settings.models import Schedule, Transfer
 from ictray.settings.paths import default_log_folder
+from ictray.settings.reporting import log_folder, start_logging
 from ictray.transfer.options import TransferOptions
 
 __all__ = ["FOREGROUND", "STOP_TIMEOUT", "TRAY", "WINDOWS_SERVICE", "SchedulerHost"]
@@ -162,18 +163,20 @@ class SchedulerHost:
     # -- reporting ----------------------------------------------------------------------------
 
     def _start_logging(self, settings: Settings | None) -> None:
-        configured = settings.app().log_folder if settings is not None else None
-        folder = (
-            Path(configured) if configured else self.fallback_log_folder or default_log_folder()
-        )
-        removal_days = settings.app().log_removal_days if settings is not None else None
-        setup_logging(folder, removal_days=removal_days, console=self.console)
-        self.log_folder = folder
+        """The logs, and mail, as every command starts them (``settings.reporting``); the
+        event log besides. Without readable settings, the logs only, where they would go."""
+        if settings is None:
+            self.log_folder = self.fallback_log_folder or default_log_folder(self.settings_path)
+            setup_logging(self.log_folder, console=self.console)
+        else:
+            self.log_folder = log_folder(settings, self.fallback_log_folder)
+            self._mailer = start_logging(
+                settings, console=self.console, fallback_folder=self.fallback_log_folder
+            )
+            if self._mailer is not None:
+                self._handlers.append(self._mailer)
         if self.event_log is not None:
             self._attach(EventLogHandler(self.event_log))
-        if settings is not None and settings.notify().enabled:
-            self._mailer = ErrorMailer(preferences.smtp_config(settings))
-            self._attach(self._mailer)
 
     def _attach(self, handler: logging.Handler) -> None:
         add_handler(handler)

@@ -127,8 +127,7 @@ def service(restore_logging, syslog_server) -> Iterator[Callable[..., ServiceThr
             setup.settings_path,
             holder=WINDOWS_SERVICE,
             event_log=SyslogEventLog(syslog_server.address),
-            fallback_log_folder=setup.logs,
-            **options,
+            **{"fallback_log_folder": setup.logs, **options},
         )
         runner = ServiceThread(host).start()
         started.append(runner)
@@ -280,3 +279,21 @@ def test_secrets_in_errors_are_masked_in_the_event_log(
     entry = syslog_server.wait_for("failed with password=")
     assert "hunter2-secret" not in entry and MASK in entry
     assert runner.stop() == 0
+
+
+def test_without_a_fallback_the_logs_go_where_ictray_log_reads_them(
+    tmp_path: Path, simulator, service
+) -> None:
+    """``ictray service`` in the foreground names no fallback folder: its Service log goes with
+    the settings file, where ``ictray log`` and the desktop app look for it."""
+    setup = configure(tmp_path, simulator)
+    with open_settings(setup.settings_path) as settings:
+        expected = preferences.log_folder(settings)
+    assert expected != setup.logs
+    runner = service(setup, fallback_log_folder=None)
+    assert runner.running.wait(30), "the service did not start"
+    wait_for(lambda: runs(setup.settings_path), 60, "the first run")
+    assert runner.stop() == 0
+    assert runner.host.log_folder == expected
+    assert "runs the schedules of the settings file" in service_log(expected)
+    assert not setup.logs.exists()
