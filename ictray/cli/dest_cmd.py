@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ictray.cli.common import (
+    note,
     open_from_args,
     parse_key_values,
     print_fields,
@@ -115,6 +116,8 @@ def run_add(args: argparse.Namespace) -> int:
             settings, name=args.name, plugin=args.plugin, options=options
         )
         print(f"added destination {dest.name!r} ({load_plugin(dest.plugin).label})")
+        for caution in destinations.destination_cautions(dest):
+            note(caution)
     return 0
 
 
@@ -156,6 +159,8 @@ def run_edit(args: argparse.Namespace) -> int:
         changes = {"new_name": args.rename} if args.rename is not None else {}
         dest = destinations.edit_destination(settings, args.name, options=options, **changes)
         print(f"changed destination {dest.name!r}")
+        for caution in destinations.destination_cautions(dest):
+            note(caution)
     return 0
 
 

@@ -228,6 +228,14 @@ class Destination(ABC):
         return result
 
     @classmethod
+    def cautions(cls, options: dict[str, str]) -> list[str]:
+        """What a person should know about valid options that may not do what they expect
+        (e.g. settings under which one item can replace another); shown when saving, testing
+        and showing the destination. ``options`` are complete (``validate_options``' result)
+        less their secrets."""
+        return []
+
+    @classmethod
     def split_secrets(cls, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Separate what may be stored in clear from secrets (for the credential store).
 

@@ -168,6 +168,32 @@ class FileSystemDestination(Destination):
         ),
     )
 
+    @classmethod
+    def cautions(cls, options: dict[str, str]) -> list[str]:
+        """A File Name Format that can give two items one name, under Overwrite or Skip: the
+        guide's rules then keep only one of them (AppendNumber keeps both)."""
+        name_format = options.get("name_format", "")
+        handling = options.get("conflict_handling", APPEND_NUMBER)
+        if not name_format or handling == APPEND_NUMBER:
+            return []
+        if "%LSID%" not in name_format:
+            shared = "two sessions"
+            missing = "%LSID%"
+        elif "%INSTANCE%" not in name_format:
+            shared = "two recordings of one session"
+            missing = "%INSTANCE%"
+        else:
+            return []
+        outcome = (
+            "the later replaces the earlier" if handling == OVERWRITE
+            else "only the first is kept"
+        )
+        return [
+            f"the File Name Format has no {missing}, so {shared} can get the same file name, "
+            f"and with {handling} {outcome}; add {missing} to the format or choose "
+            f"{APPEND_NUMBER} to keep every file"
+        ]
+
     def __init__(
         self, name: str, options: dict[str, str], *, today: Callable[[], date] = date.today
     ) -> None:

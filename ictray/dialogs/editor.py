@@ -191,20 +191,30 @@ class EditorWindow(Window, ABC):
     def save(self) -> bool:
         """*Save*: True when the item was saved (the fields marked and nothing written if not)."""
         saved: list[str] = []
+        was_new = self.current is None
         if not attempt(self, self.forms(), lambda: saved.append(self.store())):
             return False
-        was_new = self.current is None
         self.current = saved[0]
         self.loaded()
         self.refresh_list(select=saved[0])
         self.controller.settings_changed()
         verb = "added" if was_new else "saved"
-        self.show_message(f"The {self.item} {saved[0]!r} was {verb}" + self.saved_note() + ".")
+        message = f"The {self.item} {saved[0]!r} was {verb}" + self.saved_note() + "."
+        cautions = self.saved_cautions()
+        if cautions:
+            said = " ".join(f"{text[:1].upper()}{text[1:]}." for text in cautions)
+            self.show_message(f"{message} {said}", kind=WARNING)
+        else:
+            self.show_message(message)
         return True
 
     def saved_note(self) -> str:
         """More to say after a save (a notice from the settings functions); "" for nothing."""
         return ""
+
+    def saved_cautions(self) -> list[str]:
+        """What the saved item may do that the person may not expect (shown as a warning)."""
+        return []
 
     def delete(self) -> None:
         """*Delete*: refused at once while the item is in use; otherwise asked first."""

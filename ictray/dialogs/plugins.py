@@ -267,6 +267,11 @@ class PluginDialog(EditorWindow):
         self.load(dest.name)
         return str(dest.name)
 
+    def saved_cautions(self) -> list[str]:
+        if self.current is None:
+            return []
+        return destinations.destination_cautions(destinations.get_destination(self.current))
+
     def check_removable(self, name: str) -> None:
         destinations.check_destination_unused(name)
 

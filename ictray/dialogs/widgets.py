@@ -94,8 +94,11 @@ class ReservedLine(ttk.Frame):
         self.label.configure(wraplength=max(100, self._width - self._beside - PAD))
 
     def show(self, text: str, kind: str = "") -> None:
-        """``kind`` is "error", "ok", "busy" or "" (plain); errors get the error icon."""
-        colour = {ERROR: ERROR_COLOUR, OK: OK_COLOUR, BUSY: BUSY_COLOUR}.get(kind, "")
+        """``kind`` is "error", "warning", "ok", "busy" or "" (plain); errors and warnings get
+        their icons."""
+        colour = {
+            ERROR: ERROR_COLOUR, WARNING: WARNING_COLOUR, OK: OK_COLOUR, BUSY: BUSY_COLOUR
+        }.get(kind, "")
         self.label.configure(text=text, foreground=colour)
         image = ICONS.get(kind, "") if text else ""
         self.icon.configure(image=image)

@@ -168,6 +168,12 @@ def secret_label(key: str) -> str:
     return part if question else "password"
 
 
+def destination_cautions(dest: Destination) -> list[str]:
+    """What the plugin warns of in this destination's saved options (see ``cautions``); they
+    were complete when saved, less the secrets, which no caution needs."""
+    return load_plugin(dest.plugin).cautions(dict(dest.options))
+
+
 def describe_destination(settings: Settings, dest: Destination) -> dict[str, Any]:
     """What listings show: the options, with every secret masked (also one still inline)."""
     plugin_class = load_plugin(dest.plugin)
@@ -188,6 +194,7 @@ def describe_destination(settings: Settings, dest: Destination) -> dict[str, Any
         "plugin_label": plugin_class.label,
         "options": options,
         "secrets_stored": settings.secrets.description if dest.secret_keys else None,
+        "cautions": destination_cautions(dest),
     }
 
 

@@ -146,3 +146,30 @@ def test_a_site_or_destination_in_use_cannot_be_removed(cli: CLI, with_site, tmp
     assert dest.code == 2 and "used by schedule(s) s" in dest.err
     assert cli("schedule", "remove", "s").code == 0
     assert cli("site", "remove", "main").code == 0
+
+
+def test_a_name_format_that_lets_one_file_replace_another_is_named(
+    cli: CLI, tmp_path: Path
+) -> None:
+    """The guide allows Overwrite and Skip with any File Name Format; where two items can then
+    share a name, saving, editing and showing the destination say what that costs."""
+    added = cli("dest", "add", "archive", "--plugin", "filesystem",
+                "--option", f"directory={tmp_path / 'archive'}",
+                "--option", "name_format=%EXTERNAL_KEY%.%EXTENSION%",
+                "--option", "conflict_handling=Overwrite")
+    assert added.code == 0, added.err
+    assert "ictray: note: the File Name Format has no %LSID%, so two sessions can get the " \
+        "same file name, and with Overwrite the later replaces the earlier" in added.err
+    shown = json.loads(cli("dest", "show", "archive", "--json").out)
+    assert len(shown["cautions"]) == 1 and "%LSID%" in shown["cautions"][0]
+
+    edited = cli("dest", "edit", "archive", "--option",
+                 "name_format=%SUPPORT_SITE_HOST%-%LSID%.%EXTENSION%",
+                 "--option", "conflict_handling=Skip")
+    assert edited.code == 0, edited.err
+    assert "two recordings of one session can get the same file name, and with Skip only " \
+        "the first is kept; add %INSTANCE%" in edited.err
+
+    safe = cli("dest", "edit", "archive", "--option", "conflict_handling=AppendNumber")
+    assert safe.code == 0 and "note:" not in safe.err, safe.err
+    assert json.loads(cli("dest", "show", "archive", "--json").out)["cautions"] == []

@@ -9,7 +9,7 @@ import pytest
 from ictray.destinations.base import load_plugin
 from ictray.destinations.filesystem import check_directory
 from ictray.dialogs.context import PLUGINS
-from ictray.dialogs.widgets import OK_COLOUR
+from ictray.dialogs.widgets import OK_COLOUR, WARNING_COLOUR
 
 from .helpers import fill, open_dialog, pump, query, screenshot, wait_until
 
@@ -55,6 +55,32 @@ def test_a_folder_destination_from_the_plugins_own_fields(make_app, settings, wi
     assert str(dialog.test_result.cget("foreground")) == OK_COLOUR
     assert folder.is_dir()  # the test made sure the folder can be written
     screenshot(dialog, "plugin-configuration-tested")
+
+
+def test_saving_a_format_under_which_one_file_replaces_another_warns(
+    make_app, settings, wired, tmp_path
+):
+    app = make_app(tray=False)
+    dialog = open_dialog(app, PLUGINS)
+    _add(dialog, "File System")
+    fill(dialog.form, {
+        "name": "by-key", "directory": str(tmp_path / "by-key"),
+        "name_format": "%EXTERNAL_KEY%.%EXTENSION%", "conflict_handling": "Overwrite",
+    })
+    dialog.buttons["Save"].invoke()
+    pump(dialog)
+    text = dialog.message.cget("text")
+    assert text.startswith("The destination 'by-key' was added. The File Name Format has no "
+                           "%LSID%, so two sessions can get the same file name"), text
+    assert str(dialog.message.cget("foreground")) == WARNING_COLOUR
+    assert query(settings.path, "SELECT count(*) FROM destination WHERE name = 'by-key'") == [(1,)]
+    screenshot(dialog, "plugin-configuration-caution")
+
+    fill(dialog.form, {"conflict_handling": "AppendNumber"})
+    dialog.buttons["Save"].invoke()
+    pump(dialog)
+    assert dialog.message.cget("text") == "The destination 'by-key' was saved."
+    assert str(dialog.message.cget("foreground")) == OK_COLOUR
 
 
 def test_the_sql_helper_composes_a_connection_string_whose_password_is_kept_apart(

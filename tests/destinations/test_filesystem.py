@@ -676,3 +676,27 @@ def test_a_write_that_fails_names_the_destination_and_leaves_nothing(
         f"in {folder}: File too large"
     )
     assert names(folder) == []
+
+
+@pytest.mark.parametrize(
+    ("name_format", "handling", "caution"),
+    [
+        ("", "Overwrite", None),  # the defaults name every item apart
+        ("%EXTERNAL_KEY%.%EXTENSION%", "AppendNumber", None),  # every file kept, numbered
+        ("%EXTERNAL_KEY%.%EXTENSION%", "Overwrite", "no %LSID%, so two sessions"),
+        ("%EXTERNAL_KEY%.%EXTENSION%", "Skip", "no %LSID%, so two sessions"),
+        ("%LSID%.%EXTENSION%", "Skip", "no %INSTANCE%, so two recordings of one session"),
+        ("%LSID%-%INSTANCE%.%EXTENSION%", "Overwrite", None),
+    ],
+)
+def test_a_format_that_can_share_names_is_cautioned_under_overwrite_and_skip(
+    tmp_path: Path, name_format: str, handling: str, caution: str | None
+) -> None:
+    options = FileSystemDestination.validate_options(
+        {"directory": str(tmp_path), "name_format": name_format, "conflict_handling": handling}
+    )
+    said = FileSystemDestination.cautions(options)
+    if caution is None:
+        assert said == []
+    else:
+        assert len(said) == 1 and caution in said[0] and handling in said[0], said
