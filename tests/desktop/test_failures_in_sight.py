@@ -119,7 +119,15 @@ def test_the_tray_icon_is_square_and_clean_at_the_size_the_tray_gives(make_app, 
 
     wait_until(app.root, docked, TIMEOUT, "the docked icon")
     window = docked()
-    image = icon_on_screen(window).convert("RGB")
+    grabs = [icon_on_screen(window).convert("RGB")]
+
+    def painted_fully() -> bool:
+        """Two grabs alike: the tray has finished painting (a busy machine grabs mid-paint)."""
+        grabs.append(icon_on_screen(window).convert("RGB"))
+        return grabs[-1].tobytes() == grabs[-2].tobytes()
+
+    wait_until(app.root, painted_fully, TIMEOUT, "the icon painted")
+    image = grabs[-1]
     image.resize((image.width * 4, image.height * 4)).save(ARTIFACTS / "tray-icon-square.png")
     colour = COLOURS[app.view.icon]
     painted = [
