@@ -57,7 +57,7 @@ class Statements:
         values = ", ".join(f"({self._values(columns)}, {position})" for position in range(rows))
         return (
             f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM (VALUES {values}) "
-            f"AS {q('v')} ({names}, {q('ictray_position')}) ORDER BY {q('ictray_position')}"
+            f"AS {q('v')}({names}, {q('ictray_position')}) ORDER BY {q('ictray_position')}"
         )
 
     def copy(self, table: str) -> str:
