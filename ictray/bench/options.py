@@ -32,6 +32,10 @@ class BenchOptions:
     desktop: bool = True
     destination: UserDestination | None = None
     keep: Path | None = None
+    #: servers to compare the first copy into with SQLite's (URLs of a login that may create
+    #: databases); None: that figure is skipped
+    postgres: str | None = None
+    mysql: str | None = None
 
     def check(self) -> None:
         if not 0 < self.small_sessions < self.sessions:

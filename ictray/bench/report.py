@@ -12,6 +12,7 @@ from typing import Any
 from ictray.bench.downloads import DownloadRun
 from ictray.bench.idle import IdleRun
 from ictray.bench.ingest import IngestRun
+from ictray.bench.servers import ServerRun
 
 MB = 1e6
 #: the idle budget: 1% of one core is 0.6 CPU seconds a minute
@@ -24,6 +25,8 @@ GROWTH_SLACK = 4 * MB
 #: a busy site, for the scale figures: sessions a day, and the days an appliance keeps
 BUSY_PER_DAY = 1000
 KEPT_DAYS = 90
+#: a first copy into a database server on the same machine: at most this many times SQLite's
+SERVER_TARGET = 1.5
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,32 @@ def scale_figures(rates: IngestRun, sizes: IngestRun) -> list[Figure]:
                    f"{own_each * sessions / 1e9:.1f} GB for {KEPT_DAYS} days"),
         ]
     return figures
+
+
+def server_figures(run: ServerRun) -> list[Figure]:
+    """The first copy into each server against SQLite's, the fastest of each."""
+    runs = f"{run.sessions:,} sessions, fastest of {run.repeats}" if run.repeats > 1 \
+        else f"{run.sessions:,} sessions"
+    sqlite = run.sqlite.seconds
+    return [
+        Figure(
+            f"first copy into {label} vs SQLite ({runs})", measured.seconds, sqlite, "s",
+            f"<= {SERVER_TARGET}x", measured.seconds <= SERVER_TARGET * sqlite,
+            "the same sessions into a new SQLite file, same run, taking turns",
+            f"{run.versions.get(label, label)} on this machine; a real transfer from the "
+            "simulator: HTTPS, parse, rows, insert, bookkeeping",
+        )
+        for label, measured in run.servers.items()
+    ]
+
+
+def server_notes(run: ServerRun) -> list[str]:
+    """Every first copy's seconds, to show how steady the machine was."""
+    if run.repeats < 2:
+        return []
+    return ["first copy seconds over runs: " + ", ".join(
+        f"{name} {', '.join(f'{s:.1f}' for s in seconds)}"
+        for name, seconds in run.seconds.items())]
 
 
 def download_figures(run: DownloadRun) -> list[Figure]:

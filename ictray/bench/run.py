@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ictray import __version__
-from ictray.bench import downloads, idle, ingest, report
+from ictray.bench import downloads, idle, ingest, report, servers
 from ictray.bench.options import BenchOptions
 
 
@@ -37,7 +37,8 @@ class BenchResults:
         return {
             "ictray": __version__,
             "machine": machine(),
-            "options": {**asdict(self.options), "keep": str(self.options.keep or "")},
+            "options": {**asdict(self.options), "keep": str(self.options.keep or ""),
+                        **servers.redacted(self.options.postgres, self.options.mysql)},
             "figures": [figure.as_dict() for figure in self.figures],
             "missed": [figure.name for figure in self.missed],
             "notes": self.notes,
@@ -82,10 +83,14 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         folder, options.recordings, options.recording_size, options.concurrency, say
     )
     idled = idle.measure(folder, options.idle_seconds, options.desktop, say)
+    chosen = servers.chosen(options.postgres, options.mysql)
+    first_copies = servers.measure(
+        folder, options.small_sessions, chosen, say, options.repeats) if chosen else None
     figures = [
         *report.ingest_figures(big, small, target),
         *report.download_figures(copied),
         *report.idle_figures(idled),
+        *(report.server_figures(first_copies) if first_copies else []),
     ]
     notes = [
         f"{machine()['cpus']} CPUs, Python {platform.python_version()}, {sys.platform}",
@@ -94,7 +99,8 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         f"it over HTTPS alone ran at {big.sessions / big.report_seconds:,.0f} sessions/s "
         "(what the simulator can serve bounds the end-to-end figure)",
         *idled.notes,
+        *(report.server_notes(first_copies) if first_copies else [servers.SKIPPED]),
     ]
     details = {"ingest": [asdict(small), asdict(big)], "downloads": asdict(copied),
-               "idle": asdict(idled)}
+               "idle": asdict(idled), "servers": asdict(first_copies) if first_copies else None}
     return BenchResults(options, figures, notes, details)

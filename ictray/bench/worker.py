@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ictray.bench import downloads, idle, ingest
+from ictray.bench import downloads, idle, ingest, servers
 from ictray.bench.processes import BenchError
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -23,6 +23,7 @@ TASKS: dict[str, Task] = {
     "downloads-bare": downloads.bare_task,
     "downloads-transfer": downloads.transfer_task,
     "idle": idle.sleep_task,
+    "servers-first-copy": servers.first_copy_task,
 }
 
 

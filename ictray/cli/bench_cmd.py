@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ictray.bench.options import SMALL, BenchOptions, UserDestination
@@ -22,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run the simulator on this computer and measure: sessions per second into SQLite "
             "(or --dest), peak memory at two report sizes, recording download MB/s, CPU used "
-            "while idle, and what that means for the first copy of a busy site. Each figure "
+            "while idle, and what that means for the first copy of a busy site; with --postgres "
+            "and/or --mysql, the first copy into those servers against SQLite. Each figure "
             "is shown beside a bare reference measured in the same run. The full run takes "
             "several minutes and about 2 GB of temporary disk."
         ),
@@ -52,11 +54,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="ingest into this configured destination (from --settings) "
                         "instead of a new SQLite file; its sessions are stored under the site "
                         "host ictray-bench.invalid and left there")
+    parser.add_argument("--postgres", metavar="URL", type=_server_url("postgres"),
+                        help="also time the first copy into this PostgreSQL server against "
+                        "SQLite's, e.g. postgresql://user:secret@127.0.0.1:5432/postgres (a "
+                        "login that may create databases: each run gets a new one, dropped "
+                        "after it)")
+    parser.add_argument("--mysql", metavar="URL", type=_server_url("mysql"),
+                        help="the same for a MySQL or MariaDB server, e.g. "
+                        "mysql://root@127.0.0.1:3306/mysql")
     parser.add_argument("--keep", metavar="DIR",
                         help="keep the work folder (reports, logs, settings) under DIR")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
     parser.set_defaults(handler=bench_command)
+
+
+def _server_url(option: str) -> Callable[[str], str]:
+    def check(url: str) -> str:
+        from ictray.bench.servers import check_url
+
+        try:
+            return check_url(option, url)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return check
 
 
 def bench_command(args: argparse.Namespace) -> int:
@@ -83,6 +105,8 @@ def bench_command(args: argparse.Namespace) -> int:
         **{key: value for key, value in chosen.items() if value is not None},
         desktop=not args.no_desktop,
         keep=Path(args.keep) if args.keep else None,
+        postgres=args.postgres,
+        mysql=args.mysql,
         destination=(
             UserDestination(str(resolve_settings_path(args.settings)), args.dest)
             if args.dest else None

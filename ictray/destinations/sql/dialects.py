@@ -99,9 +99,12 @@ class Dialect(ABC):
     lock_schema_sql: ClassVar[str | None] = None
     #: releases that lock where it outlives the transaction (MySQL's GET_LOCK)
     unlock_schema_sql: ClassVar[str | None] = None
-    #: rows one INSERT statement carries (``VALUES (...), (...)``): one statement per row costs
-    #: a statement execution per row; 1 where the driver batches already or order is unsure
-    rows_per_insert: ClassVar[int] = 1
+    #: parameters one statement may carry, and rows one multi-row INSERT may (see ``bulk``)
+    max_parameters: ClassVar[int] = 999
+    max_rows_per_insert: ClassVar[int] = 1000
+    #: whether a multi-row INSERT must go through ``INSERT ... SELECT ... ORDER BY`` for the
+    #: rows to be numbered in order (see ``Statements.insert``)
+    ordered_insert: ClassVar[bool] = False
     #: whether a text longer than its column's declared width is refused (not SQLite)
     enforces_widths: ClassVar[bool] = True
     #: whether widths count UTF-16 units (SQL Server's NVARCHAR) rather than characters
@@ -114,6 +117,10 @@ class Dialect(ABC):
 
     def placeholders(self, count: int) -> str:
         return ", ".join([self.placeholder] * count)
+
+    def rows_per_insert(self, columns: int) -> int:
+        """Rows of ``columns`` parameters each that one INSERT statement may carry."""
+        return max(1, min(self.max_rows_per_insert, self.max_parameters // columns))
 
     @abstractmethod
     def connect(self, info: ConnectionInfo) -> Connection:
@@ -176,9 +183,9 @@ class SqliteDialect(Dialect):
     quotes = ("[", "]")
     enforces_widths = False  # SQLite stores any length whatever the declared VARCHAR(n)
     table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    # Rows get increasing ids in VALUES order; 64 rows of the widest table stay under the 999
-    # parameters old SQLite versions allow.
-    rows_per_insert = 64
+    # Rows get increasing ids in VALUES order; old SQLite versions allow 999 parameters, and
+    # statements beyond 64 rows are no faster.
+    max_rows_per_insert = 64
     index_exists_sql = (
         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?"
     )
@@ -244,8 +251,8 @@ class PostgresqlDialect(Dialect):
     )
     lock_schema_sql = "SELECT pg_advisory_xact_lock(1768125554)"  # a key of ictray's own
     nul_in_text = False
-    # A multi-row VALUES list takes the sequence's values in row order.
-    rows_per_insert = 64
+    # Rows are inserted with COPY (see bulk); the protocol carries 65,535 parameters.
+    max_parameters = 65_535
 
     def connect(self, info: ConnectionInfo) -> Connection:
         import psycopg
@@ -305,7 +312,7 @@ class MysqlDialect(Dialect):
     # MySQL commits each CREATE at once, so a named lock, not the transaction, keeps order.
     lock_schema_sql = "SELECT GET_LOCK(CONCAT('ictray_schema.', DATABASE()), 60)"
     unlock_schema_sql = "SELECT RELEASE_LOCK(CONCAT('ictray_schema.', DATABASE()))"
-    # rows_per_insert stays 1: PyMySQL's executemany already sends multi-row INSERTs.
+    # Rows are inserted by statements holding them as literals, sized in bytes (see bulk).
     # Strict mode: a value too long for its column fails instead of being cut silently.
     _init_command = (
         "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
@@ -399,8 +406,12 @@ class MssqlDialect(Dialect):
         "EXECUTE sp_getapplock @Resource = N'ictray_schema', @LockMode = N'Exclusive', "
         "@LockOwner = N'Transaction', @LockTimeout = 60000"
     )
-    # rows_per_insert stays 1: SQL Server does not document that a multi-row VALUES list takes
-    # IDENTITY values in row order, and the writer reads event ids back in that order.
+    # SQL Server takes 2,100 parameters in a request (sp_executesql, which drivers with
+    # server-side parameters call, takes two of them) and 1,000 rows in a VALUES list. It does
+    # not document that a multi-row VALUES list takes IDENTITY values in row order, which the
+    # writer reads event ids back in; it does for INSERT ... SELECT ... ORDER BY.
+    max_parameters = 2098
+    ordered_insert = True
 
     def connect(self, info: ConnectionInfo) -> Connection:
         import pymssql

@@ -28,15 +28,42 @@ class Statements:
         return f"IN ({self.dialect.placeholders(count)})"
 
     def insert(self, table: str, rows: int = 1) -> str:
-        """Insert ``rows`` rows at once; parameters: each row's columns in ``TABLES`` order."""
+        """Insert ``rows`` rows at once; parameters: each row's columns in ``TABLES`` order.
+
+        Where the dialect numbers a multi-row ``VALUES`` list in an order it does not document
+        (SQL Server), the rows go through ``INSERT ... SELECT ... ORDER BY`` their position,
+        the form whose IDENTITY order it does document.
+        """
         key = (table, rows)
         sql = self._inserts.get(key)
         if sql is None:
             columns = TABLES[table]
-            names = ", ".join(self._q(column) for column in columns)
-            values = ", ".join([f"({self._values(columns)})"] * rows)
-            sql = self._inserts[key] = f"INSERT INTO {self._q(table)} ({names}) VALUES {values}"
+            if rows > 1 and self.dialect.ordered_insert:
+                sql = self._ordered_insert(table, columns, rows)
+            else:
+                values = ", ".join([f"({self._values(columns)})"] * rows)
+                sql = f"{self.insert_prefix(table)}{values}"
+            self._inserts[key] = sql
         return sql
+
+    def insert_prefix(self, table: str) -> str:
+        """``INSERT INTO table (columns) VALUES `` for rows written as literals after it."""
+        names = ", ".join(self._q(column) for column in TABLES[table])
+        return f"INSERT INTO {self._q(table)} ({names}) VALUES "
+
+    def _ordered_insert(self, table: str, columns: tuple[str, ...], rows: int) -> str:
+        q = self._q
+        names = ", ".join(q(column) for column in columns)
+        values = ", ".join(f"({self._values(columns)}, {position})" for position in range(rows))
+        return (
+            f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM (VALUES {values}) "
+            f"AS {q('v')}({names}, {q('ictray_position')}) ORDER BY {q('ictray_position')}"
+        )
+
+    def copy(self, table: str) -> str:
+        """PostgreSQL's ``COPY`` of the table's columns in ``TABLES`` order, from the client."""
+        names = ", ".join(self._q(column) for column in TABLES[table])
+        return f"COPY {self._q(table)} ({names}) FROM STDIN"
 
     def _values(self, columns: tuple[str, ...]) -> str:
         dialect = self.dialect
@@ -49,6 +76,15 @@ class Statements:
         return (
             f"SELECT {q('id')}, {q('lsid')} FROM {q('session')} "
             f"WHERE {q('host_name')} = {self.dialect.placeholder} AND {q('lsid')} {self._in(count)}"
+        )
+
+    def select_event_id_ranges(self, count: int) -> str:
+        """``(session_id, MIN(id), MAX(id), COUNT(*))`` of the events of ``count`` sessions."""
+        q = self._q
+        return (
+            f"SELECT {q('session_id')}, MIN({q('id')}), MAX({q('id')}), COUNT(*) "
+            f"FROM {q('session_event')} WHERE {q('session_id')} {self._in(count)} "
+            f"GROUP BY {q('session_id')}"
         )
 
     def select_event_ids(self, count: int) -> str:

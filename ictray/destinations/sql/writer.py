@@ -1,17 +1,20 @@
 """Store a batch of sessions in one transaction, replacing those already stored.
 
-Each table gets one ``executemany`` per batch, of statements carrying many rows each where the
-dialect allows (``rows_per_insert``); the generated ids the children need are read back
-afterwards instead of one round trip per row:
+Each table's rows of a batch go in the dialect's bulk form (see ``bulk``: COPY for PostgreSQL,
+statements of many rows each elsewhere), so a batch costs a round trip per table, not per row;
+the generated ids the children need are read back afterwards:
 
 - sessions by their natural key: ``(host_name, lsid)`` is unique, so ``SELECT id, lsid`` for the
   batch's lsids maps each session to its id;
 - events in insertion order: within one transaction every database assigns increasing ids in
-  the order rows are inserted, row by row or along a multi-row VALUES list (SQLite, which holds
-  the write lock; PostgreSQL sequences and InnoDB auto-increment, which are monotonic across
-  concurrent writers; SQL Server IDENTITY, row by row), and no other writer can add events to
-  a session row this transaction has not committed. So ``SELECT id, session_id ... ORDER BY
-  session_id, id`` lists each session's events in the order they were written.
+  the order rows are inserted, row by row, along a multi-row VALUES list or a COPY (SQLite,
+  which holds the write lock; PostgreSQL sequences and InnoDB auto-increment, which are
+  monotonic across concurrent writers; SQL Server IDENTITY, row by row or through INSERT ...
+  SELECT ... ORDER BY), and no other writer can add events to a session row this transaction
+  has not committed. So a session's events, ordered by id, are in the order they were written.
+  One row per session (``MIN(id)``, ``MAX(id)``, ``COUNT(*)``) says it all when the ids are
+  consecutive, as they are unless another writer inserted events at the same moment; only the
+  sessions whose ids are not are listed id by id (``ORDER BY session_id, id``).
 
 This is the same code for every dialect and stays correct with two transfers writing one
 database at once (unlike ids assigned by the program, or ``MAX(id) + 1``), where per-row
@@ -30,9 +33,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, islice
+from itertools import islice
 
 from ictray.appliance.model import Session
+from ictray.destinations.sql.bulk import Inserter, inserter_for
 from ictray.destinations.sql.dialects import Connection, Cursor, Dialect
 from ictray.destinations.sql.limits import Limits
 from ictray.destinations.sql.rows import Row, SessionRows, session_rows
@@ -75,6 +79,8 @@ class SessionWriter:
         self.statements = Statements(dialect)
         self.store_system_information = store_system_information
         self._reconnect_with = reconnect
+        self._inserter: Inserter | None = None
+        self._inserter_connection: Connection | None = None
         # What a refused write raises: the driver's errors, OverflowError from sqlite3 for an
         # integer beyond 64 bits (the server drivers report that as a database error), and
         # UnicodeEncodeError for text that is no Unicode (a lone surrogate).
@@ -283,16 +289,11 @@ class SessionWriter:
         return ids
 
     def _insert(self, cursor: Cursor, table: str, rows: Sequence[Row]) -> None:
-        """Insert ``rows`` in order, ``rows_per_insert`` rows per statement where it can."""
-        per = self.dialect.rows_per_insert
-        whole = len(rows) - len(rows) % per if per > 1 else 0
-        if whole:
-            cursor.executemany(self.statements.insert(table, per), [
-                tuple(chain.from_iterable(rows[start:start + per]))
-                for start in range(0, whole, per)
-            ])
-        if whole < len(rows):
-            cursor.executemany(self.statements.insert(table), rows[whole:])
+        """Insert ``rows`` in order, in the dialect's bulk form (see ``bulk``)."""
+        if self._inserter is None or self._inserter_connection is not self.connection:
+            self._inserter = inserter_for(self.dialect, self.statements, self.connection)
+            self._inserter_connection = self.connection
+        self._inserter.insert(cursor, table, rows)
 
     def _session_ids(self, cursor: Cursor, site_host: str, lsids: Sequence[str]) -> dict[str, int]:
         ids: dict[str, int] = {}
@@ -303,13 +304,26 @@ class SessionWriter:
 
     def _event_ids(
         self, cursor: Cursor, keyed: Sequence[tuple[int, SessionRows]]
-    ) -> dict[int, list[int]]:
+    ) -> dict[int, Sequence[int]]:
+        """Each session's event ids in insertion order: from the range of its ids where they
+        are consecutive (a session's N events whose ids span N numbers are exactly those
+        numbers), else listed one by one (another writer's ids came in between)."""
         with_events = [session_id for session_id, rows in keyed if rows.events]
-        found: dict[int, list[int]] = {}
+        found: dict[int, Sequence[int]] = {}
+        scattered: list[int] = []
         for chunk in _chunks(with_events):
+            cursor.execute(self.statements.select_event_id_ranges(len(chunk)), chunk)
+            for session_id, first, last, count in cursor.fetchall():
+                if int(last) - int(first) + 1 == int(count):
+                    found[int(session_id)] = range(int(first), int(last) + 1)
+                else:
+                    scattered.append(int(session_id))
+        listed: dict[int, list[int]] = {}
+        for chunk in _chunks(scattered):
             cursor.execute(self.statements.select_event_ids(len(chunk)), chunk)
             for event_id, session_id in cursor.fetchall():
-                found.setdefault(int(session_id), []).append(int(event_id))
+                listed.setdefault(int(session_id), []).append(int(event_id))
+        found.update(listed)
         for session_id, rows in keyed:
             if len(found.get(session_id, [])) != len(rows.events):
                 raise BatchError(
