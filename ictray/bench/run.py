@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ictray import __version__
-from ictray.bench import downloads, idle, ingest, report
+from ictray.bench import downloads, firstcopy, idle, ingest, report, startup
 from ictray.bench.options import BenchOptions
 
 
@@ -82,10 +82,16 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         folder, options.recordings, options.recording_size, options.concurrency, say
     )
     idled = idle.measure(folder, options.idle_seconds, options.desktop, say)
+    first = firstcopy.measure(
+        folder, options.first_copy_sessions, options.first_copy_days, options.repeats, say
+    )
+    started = startup.measure(folder, options.startup_runs, say)
     figures = [
         *report.ingest_figures(big, small, target),
         *report.download_figures(copied),
         *report.idle_figures(idled),
+        *report.first_copy_figures(first),
+        *report.startup_figures(started),
     ]
     notes = [
         f"{machine()['cpus']} CPUs, Python {platform.python_version()}, {sys.platform}",
@@ -95,6 +101,10 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         "(what the simulator can serve bounds the end-to-end figure)",
         *idled.notes,
     ]
+    if started is None:
+        notes.append("start-up: not measured (a frozen program has no interpreter to compare "
+                     "with)")
     details = {"ingest": [asdict(small), asdict(big)], "downloads": asdict(copied),
-               "idle": asdict(idled)}
+               "idle": asdict(idled), "first_copy": asdict(first),
+               "startup": asdict(started) if started is not None else None}
     return BenchResults(options, figures, notes, details)

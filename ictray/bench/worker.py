@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ictray.bench import downloads, idle, ingest
+from ictray.bench import barecopy, downloads, idle, ingest, servicerun
 from ictray.bench.processes import BenchError
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -23,6 +23,8 @@ TASKS: dict[str, Task] = {
     "downloads-bare": downloads.bare_task,
     "downloads-transfer": downloads.transfer_task,
     "idle": idle.sleep_task,
+    "bare-copy": barecopy.copy,
+    "noop-service": servicerun.noop_runs,
 }
 
 
