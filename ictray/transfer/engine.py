@@ -71,6 +71,9 @@ LEDGER_ROWS_PER_SLOT = 4
 STATE_LOOKUP = 25
 #: Listings asked for at most to size one wide window.
 PROBES = 4
+#: A window listed with up to this share of ``window_target`` items is asked for as it is:
+#: narrowing a window that holds a few more would cost another listing for nothing.
+WINDOW_SLACK = 1.25
 
 
 @dataclass(frozen=True)
@@ -285,24 +288,26 @@ class TransferRun:
 
     def _sized(self, family: Family, begin: int, width: int) -> tuple[int, int | None]:
         """``width``, or narrower where the appliance's listing shows the window would hold
-        more than ``window_target`` items; with how many the listing showed in the window
-        returned (None: not listed).
+        more than ``window_target`` items (by more than ``WINDOW_SLACK``); with how many the
+        listing showed in the window returned (None: not listed).
 
-        Asked only before a window wider than ``chunk``: the first window of a long stretch
-        spans it, a quiet stretch widens the windows, and a busy one right after it would
-        otherwise fall into one wide window. Narrowing assumes the items spread evenly; when
-        that leaves a window holding under half the target (a quiet stretch before a busy
-        one), the width is looked for between the two, halving the gap at each listing.
+        Asked only before a window at least twice as wide as ``chunk``: the first window of a
+        long stretch spans it, a quiet stretch widens the windows, and a busy one right after
+        it would otherwise fall into one wide window. One narrower is asked for at most
+        ``chunk`` wide, without a listing: a listing would cost as much as the window it
+        spares. Narrowing assumes the items spread evenly; when that leaves a window holding
+        under half the target (a quiet stretch before a busy one), the width is looked for
+        between the two, halving the gap at each listing.
         """
         options = self.options
         fits: tuple[int, int] | None = None  # the widest width listed within target, its count
         too_wide: int | None = None  # the narrowest width listed over target
         for _ in range(PROBES):
-            if width <= options.chunk and fits is None:
-                return width, None
+            if fits is None and width < 2 * options.chunk:
+                return min(width, options.chunk), None
             window = reports.TimeWindow(since=begin, duration=min(width, self.now - begin))
             count = sum(1 for _ in family.listing(self.client, window))
-            if count <= options.window_target:
+            if count <= options.window_target * WINDOW_SLACK:
                 fits = (width, count)
                 if too_wide is None or 2 * count >= options.window_target:
                     return fits
