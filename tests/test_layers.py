@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "scheduler": {"transfer", "settings", "notify", "platform"},
     "operations": {"appliance", "destinations", "settings", "transfer", "scheduler", "platform"},
     "demo": {"destinations", "settings", "transfer", "scheduler", "simulator"},
-    "bench": {"appliance", "destinations", "settings", "transfer", "simulator"},
+    "bench": {"appliance", "destinations", "settings", "transfer", "scheduler", "simulator"},
     "cli": {
         "appliance",
         "destinations",

@@ -45,6 +45,7 @@ from ictray.appliance.errors import (
 )
 from ictray.appliance.model import ApiInfo
 from ictray.appliance.parse import MalformedReportError, find_error, parse_api_info
+from ictray.appliance.transport import ReusedTlsAdapter
 from ictray.errors import ConfigurationError
 from ictray.logs import mask_values
 
@@ -240,6 +241,7 @@ class ApplianceClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            session.mount("https://", ReusedTlsAdapter())  # not a TLS context per call
             session.headers["User-Agent"] = f"ictray/{__version__}"
             if contract.CLOSE_CONNECTION_AFTER_EACH_CALL:
                 session.headers["Connection"] = "close"

@@ -29,6 +29,11 @@ class BenchOptions:
     recording_size: int = 1024 * 1024
     concurrency: int = TransferOptions.concurrency
     idle_seconds: float = 60.0
+    #: a quiet site's first copy, run as ``ictray run-now``: sessions, over this many days
+    first_copy_sessions: int = 5_000
+    first_copy_days: int = 60
+    #: starts of ``ictray --help`` (and of the reference); the fastest counts
+    startup_runs: int = 5
     desktop: bool = True
     destination: UserDestination | None = None
     keep: Path | None = None
@@ -50,10 +55,16 @@ class BenchOptions:
             )
         if self.idle_seconds < 1:
             raise ValidationError("idle seconds", "idle for at least 1 second")
+        if self.first_copy_sessions < 1 or self.first_copy_days < 1:
+            raise ValidationError(
+                "first copy", "give at least 1 session over at least 1 day for the first copy"
+            )
+        if self.startup_runs < 1:
+            raise ValidationError("start-up runs", "start ictray at least once")
 
 
 #: ``--small``: every figure, at sizes CI can afford (well under a minute)
 SMALL = BenchOptions(
     sessions=2_000, small_sessions=500, recordings=12, recording_size=64 * 1024,
-    idle_seconds=3.0,
+    idle_seconds=3.0, first_copy_sessions=500,
 )

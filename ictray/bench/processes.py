@@ -9,8 +9,11 @@ frozen executable itself.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,3 +162,97 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     for stream in (process.stdout, process.stderr):
         if stream is not None:
             stream.close()
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One process run to its end: wall seconds from start to exit, its CPU seconds (user and
+    system, with what its own children used), its exit code and standard output."""
+
+    seconds: float
+    cpu: float
+    returncode: int
+    stdout: str
+
+
+def run_timed(
+    command: list[str], env: dict[str, str] | None = None, *, stderr: Path | None = None
+) -> Timed:
+    """Run ``command`` to its end and time it, as a person starting it would wait for it.
+
+    The CPU is read from the operating system: on POSIX from the resources of reaped children
+    (only one child is started at a time here), on Windows from the process just before it
+    ends, as closely as polling allows.
+    """
+    errors = stderr.open("wb") if stderr is not None else None
+    try:
+        if sys.platform == "win32":
+            return _run_polled(command, env, errors)
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, stdout=subprocess.PIPE, stderr=errors or subprocess.DEVNULL, env=env,
+            timeout=WORKER_TIMEOUT, check=False,
+        )
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return Timed(seconds, cpu, done.returncode, done.stdout.decode("utf-8", "replace"))
+    finally:
+        if errors is not None:
+            errors.close()
+
+
+def _run_polled(command: list[str], env: dict[str, str] | None, errors: Any) -> Timed:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=errors or subprocess.DEVNULL, env=env
+    )
+    watched = psutil.Process(process.pid)
+    cpu = 0.0
+    output: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: output.append(process.stdout.read() if process.stdout else b""),
+        daemon=True,
+    )
+    reader.start()
+    while process.poll() is None:
+        try:
+            times = watched.cpu_times()
+            cpu = float(times.user + times.system)
+        except psutil.Error:
+            break
+        time.sleep(0.005)
+    process.wait()
+    seconds = time.perf_counter() - started
+    reader.join()
+    return Timed(seconds, cpu, process.returncode, b"".join(output).decode("utf-8", "replace"))
+
+
+def installed_env(folder: Path) -> dict[str, str]:
+    """The environment to start ``ictray`` and its references in as an installed program runs.
+
+    An installed program starts from compiled bytecode (pip writes it at install, a frozen
+    program carries it); a source tree run with ``PYTHONDONTWRITEBYTECODE`` (as some
+    development and CI setups set) would compile every module at every start instead, and
+    every start-up figure would measure the compiler. Bytecode is cached in ``folder`` (through
+    ``PYTHONPYCACHEPREFIX``, so nothing is written beside the sources): ictray's own modules
+    are compiled at once; what else the processes import is compiled by the first run of
+    each, which the caller does not time. Credential stores are left alone.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    if getattr(sys, "frozen", False):
+        return env
+    cache = folder / "bytecode"
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    if not cache.is_dir():
+        package = Path(__file__).resolve().parent.parent
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(package)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=STARTUP_TIMEOUT * 5,
+            check=False,
+        )
+    return env

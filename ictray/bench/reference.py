@@ -16,11 +16,19 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 from xml.etree.ElementTree import Element, iterparse
 
 from ictray.destinations.sql.tables import TABLES
 
 BATCH = 200
+
+
+class Readable(Protocol):
+    """A binary stream: a file, or an HTTP response's raw body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
 Row = tuple[object, ...]
 #: children of <session> with columns or tables of their own; the rest become name/value rows
 _SESSION_FIELDS = frozenset({
@@ -213,25 +221,32 @@ def sqlite_ddl() -> str:
 
 def ingest(report: Path, database: Path, host: str) -> tuple[int, int]:
     """Store every session of ``report`` into a new SQLite ``database``; (sessions, rows)."""
+    with report.open("rb") as stream:
+        return ingest_stream(stream, database, host)
+
+
+def ingest_stream(stream: Readable, database: Path, host: str) -> tuple[int, int]:
+    """Store every session of a report read from ``stream`` into SQLite ``database`` (created
+    with the schema when new); (sessions, rows)."""
     connection = sqlite3.connect(database)
     connection.executescript(sqlite_ddl())
     tables = _Tables()
     sessions = rows = depth = 0
     root: Element | None = None
-    with report.open("rb") as stream:
-        for kind, element in iterparse(stream, events=("start", "end")):
-            if kind == "start":
-                depth += 1
-                if depth == 1:
-                    root = element
-                continue
-            depth -= 1
-            if depth == 1 and root is not None:
+    for kind, element in iterparse(stream, events=("start", "end")):
+        if kind == "start":
+            depth += 1
+            if depth == 1:
+                root = element
+            continue
+        depth -= 1
+        if depth == 1 and root is not None:
+            if _local(element.tag) == "session":
                 _session(tables, element, host)
-                root.remove(element)
                 sessions += 1
                 if sessions % BATCH == 0:
                     rows += _flush(connection, tables)
+            root.remove(element)
     rows += _flush(connection, tables)
     connection.close()
     return sessions, rows

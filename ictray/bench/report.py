@@ -10,11 +10,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ictray.bench.downloads import DownloadRun
+from ictray.bench.firstcopy import FirstCopyRun
 from ictray.bench.idle import IdleRun
 from ictray.bench.ingest import IngestRun
 from ictray.bench.servers import ServerRun
+from ictray.bench.startup import StartupRun
 
 MB = 1e6
+MS = 1000  # milliseconds a second
 #: the idle budget: 1% of one core is 0.6 CPU seconds a minute
 IDLE_BUDGET = 0.6
 FLAT_MEMORY = 1.2
@@ -27,6 +30,12 @@ BUSY_PER_DAY = 1000
 KEPT_DAYS = 90
 #: a first copy into a database server on the same machine: at most this many times SQLite's
 SERVER_TARGET = 1.5
+#: a first copy as ``run-now`` makes it, against the bare reference's speed
+FIRST_COPY_TARGET = 0.8
+#: CPU seconds a scheduled run with nothing new may use in the service
+NOOP_BUDGET = 0.3
+#: ``ictray --help`` against the start of an interpreter importing ``requests``
+STARTUP_TARGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,56 @@ def idle_figures(run: IdleRun) -> list[Figure]:
             run.desktop * per_minute < IDLE_BUDGET, sleeping, f"measured over {run.seconds:g} s",
         ))
     return figures
+
+
+def first_copy_figures(run: FirstCopyRun) -> list[Figure]:
+    """The first copy's speed against the bare reference's, and what a run with nothing new
+    costs in CPU, in the service and as a whole ``run-now`` process."""
+    own = run.ictray_sessions / run.ictray_best
+    bare = run.bare_sessions / run.bare_best
+    spread = (f"ictray {min(run.ictray_seconds):.1f} to {max(run.ictray_seconds):.1f} s, bare "
+              f"{min(run.bare_seconds):.1f} to {max(run.bare_seconds):.1f} s")
+    best_of = f", fastest of {run.repeats}" if run.repeats > 1 else ""
+    return [
+        Figure(
+            f"first copy, run-now, {run.sessions:,} sessions over {run.days} days{best_of}",
+            own, bare, "sessions/s", f">= {FIRST_COPY_TARGET}x",
+            own >= FIRST_COPY_TARGET * bare,
+            "a bare process: one request for the whole range, iterparse + executemany into "
+            "SQLite",
+            f"whole processes from start to exit ({run.ictray_best:.2f} s vs "
+            f"{run.bare_best:.2f} s; {spread})",
+        ),
+        Figure(
+            "run with nothing new, CPU in the service", run.noop_service_cpu * MS,
+            run.bare_noop_cpu * MS, "CPU ms", f"< {NOOP_BUDGET * MS:g} ms",
+            run.noop_service_cpu < NOOP_BUDGET,
+            "the bare process asking for the sessions since the last run, its start-up not "
+            "counted",
+            f"the schedule's first run after the service started; the next one: "
+            f"{run.noop_service_warm_cpu * MS:.0f} ms",
+        ),
+        Figure(
+            "run with nothing new, run-now process CPU", run.noop_process_cpu * MS,
+            run.bare_noop_process_cpu * MS, "CPU ms", "-", None,
+            "the bare process asking for the sessions since the last run, start-up included",
+            f"the whole ictray run-now process, start-up included ({run.noop_process_seconds:.2f}"
+            " s from start to exit)",
+        ),
+    ]
+
+
+def startup_figures(run: StartupRun | None) -> list[Figure]:
+    if run is None:
+        return []
+    own, bare = min(run.help_seconds), min(run.reference_seconds)
+    return [Figure(
+        f"ictray --help, fastest of {run.runs}", own * MS, bare * MS, "ms",
+        f"<= {STARTUP_TARGET:g}x",
+        own <= STARTUP_TARGET * bare, f'python -c "import requests", fastest of {run.runs}',
+        "wall time from start to exit: the start-up every ictray command pays (from cached "
+        "bytecode, as an installed program starts)",
+    )]
 
 
 def _number(value: float) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ictray import __version__
-from ictray.bench import downloads, idle, ingest, report, servers
+from ictray.bench import downloads, firstcopy, idle, ingest, report, servers, startup
 from ictray.bench.options import BenchOptions
 
 
@@ -83,6 +83,10 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         folder, options.recordings, options.recording_size, options.concurrency, say
     )
     idled = idle.measure(folder, options.idle_seconds, options.desktop, say)
+    first = firstcopy.measure(
+        folder, options.first_copy_sessions, options.first_copy_days, options.repeats, say
+    )
+    started = startup.measure(folder, options.startup_runs, say)
     chosen = servers.chosen(options.postgres, options.mysql)
     first_copies = servers.measure(
         folder, options.small_sessions, chosen, say, options.repeats) if chosen else None
@@ -90,6 +94,8 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         *report.ingest_figures(big, small, target),
         *report.download_figures(copied),
         *report.idle_figures(idled),
+        *report.first_copy_figures(first),
+        *report.startup_figures(started),
         *(report.server_figures(first_copies) if first_copies else []),
     ]
     notes = [
@@ -101,6 +107,11 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         *idled.notes,
         *(report.server_notes(first_copies) if first_copies else [servers.SKIPPED]),
     ]
+    if started is None:
+        notes.append("start-up: not measured (a frozen program has no interpreter to compare "
+                     "with)")
     details = {"ingest": [asdict(small), asdict(big)], "downloads": asdict(copied),
-               "idle": asdict(idled), "servers": asdict(first_copies) if first_copies else None}
+               "idle": asdict(idled), "first_copy": asdict(first),
+               "startup": asdict(started) if started is not None else None,
+               "servers": asdict(first_copies) if first_copies else None}
     return BenchResults(options, figures, notes, details)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ictray.bench import downloads, idle, ingest, servers
+from ictray.bench import barecopy, downloads, idle, ingest, servers, servicerun
 from ictray.bench.processes import BenchError
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -24,6 +24,8 @@ TASKS: dict[str, Task] = {
     "downloads-transfer": downloads.transfer_task,
     "idle": idle.sleep_task,
     "servers-first-copy": servers.first_copy_task,
+    "bare-copy": barecopy.copy,
+    "noop-service": servicerun.noop_runs,
 }
 
 

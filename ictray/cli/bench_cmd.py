@@ -23,8 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run the simulator on this computer and measure: sessions per second into SQLite "
             "(or --dest), peak memory at two report sizes, recording download MB/s, CPU used "
-            "while idle, and what that means for the first copy of a busy site; with --postgres "
-            "and/or --mysql, the first copy into those servers against SQLite. Each figure "
+            "while idle, and what that means for the first copy of a busy site; then a quiet "
+            "site's first copy and a run with nothing new as `ictray run-now` makes them, and "
+            "how long `ictray --help` takes to start; with --postgres and/or --mysql, the first "
+            "copy into those servers against SQLite. Each figure "
             "is shown beside a bare reference measured in the same run. The full run takes "
             "several minutes and about 2 GB of temporary disk."
         ),
@@ -48,6 +50,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"downloads at a time (default {defaults.concurrency})")
     parser.add_argument("--idle-seconds", type=float, metavar="S",
                         help=f"how long to watch idle CPU (default {defaults.idle_seconds:g})")
+    parser.add_argument("--first-copy-sessions", type=int, metavar="N",
+                        help="sessions of the quiet site whose first copy `ictray run-now` "
+                        f"makes (default {defaults.first_copy_sessions:,})")
+    parser.add_argument("--first-copy-days", type=int, metavar="N",
+                        help="days those sessions are spread over "
+                        f"(default {defaults.first_copy_days})")
+    parser.add_argument("--startup-runs", type=int, metavar="N",
+                        help="starts of `ictray --help` and of the reference; the fastest "
+                        f"counts (default {defaults.startup_runs})")
     parser.add_argument("--no-desktop", action="store_true",
                         help="do not start the desktop app for the idle figure")
     parser.add_argument("--dest", metavar="NAME",
@@ -99,6 +110,9 @@ def bench_command(args: argparse.Namespace) -> int:
         "recording_size": args.recording_size,
         "concurrency": args.concurrency,
         "idle_seconds": args.idle_seconds,
+        "first_copy_sessions": args.first_copy_sessions,
+        "first_copy_days": args.first_copy_days,
+        "startup_runs": args.startup_runs,
     }
     options = dataclasses.replace(
         base,

@@ -2,8 +2,10 @@
 
 The run is incremental and gap-free. Per data type a watermark (appliance time) says up to
 where every session has been handled. A run asks for the sessions that started since the lowest
-watermark less an overlap margin, one window chunk at a time, and moves the watermarks to the
-end of a chunk only after the destination confirmed every write of that chunk. What cannot be
+watermark less an overlap margin, one window at a time, and moves the watermarks to the end of
+a window only after the destination confirmed every write of that window. Windows are as wide
+as the appliance's listing allows (a quiet site's first copy takes one), and one the listing
+shows empty is passed without asking for its sessions. What cannot be
 finished yet is remembered as an item: a session still in progress is asked for again (by lsid)
 until it closes, a recording not stored yet is tried again on later runs, an expired recording is
 noted and never asked for again. Items already stored are skipped, so the overlap and a re-run
@@ -68,7 +70,10 @@ LEDGER_ROWS_PER_SLOT = 4
 #: stays in memory until handled.
 STATE_LOOKUP = 25
 #: Listings asked for at most to size one wide window.
-PROBES = 3
+PROBES = 4
+#: A window listed with up to this share of ``window_target`` items is asked for as it is:
+#: narrowing a window that holds a few more would cost another listing for nothing.
+WINDOW_SLACK = 1.25
 
 
 @dataclass(frozen=True)
@@ -223,59 +228,86 @@ class TransferRun:
         starts = {t: self._start_of(t) for t in types}
         begin = max(0, min(starts.values()) - self.options.overlap)
         writer = BatchWriter(self, family)
-        width = self.options.chunk
+        # The first window spans what is to copy (as far as max_chunk), narrowed by what the
+        # listing says it holds: a quiet site's first copy takes one or two windows.
+        width = min(self.options.max_chunk, max(self.options.chunk, self.now - begin))
         seen = 0
-        while begin < self.now:
-            width = self._sized(family, begin, width)
-            end = min(begin + width, self.now)
-            window = reports.TimeWindow(since=begin, duration=end - begin)
-            in_window = 0
-            with writer.keeping_what_was_read():
-                for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
-                    known = self._known(types, group)
-                    for item in group:
-                        in_window += 1
-                        start = item.start_time if item.start_time is not None else begin
-                        due = [t for t in types if start >= starts[t] - self.options.overlap]
-                        self._handle(family, item, due, writer, known)
-                        if self.stop.is_set():
-                            writer.flush()
-                            raise Stopped
-            self.ledger.set_watermarks(types, end)
-            self._emit(
-                family.data_type,
-                end - min(starts.values()),
-                self.now - min(starts.values()),
-                f"{family.noun}s up to {time.strftime('%Y-%m-%d %H:%M', time.gmtime(end))} "
-                f"UTC: {seen + in_window} read so far",
-            )
-            seen += in_window
-            begin = end
-            width = self._next_width(end - window.since, in_window)
+        with self.ledger.watermarks_deferred():
+            while begin < self.now:
+                width, listed = self._sized(family, begin, width)
+                end = min(begin + width, self.now)
+                window = reports.TimeWindow(since=begin, duration=end - begin)
+                in_window = 0
+                if listed != 0:  # a window its listing shows empty is not asked for again
+                    with writer.keeping_what_was_read():
+                        for group in groups(family.fetch(self.client, window), STATE_LOOKUP):
+                            known = self._known(types, group)
+                            for item in group:
+                                in_window += 1
+                                start = item.start_time if item.start_time is not None else begin
+                                due = [
+                                    t for t in types if start >= starts[t] - self.options.overlap
+                                ]
+                                self._handle(family, item, due, writer, known)
+                                if self.stop.is_set():
+                                    writer.flush()
+                                    raise Stopped
+                # Every write of the window is confirmed: its watermark may move. It is
+                # written with the next change to the ledger (or when the walk ends), not in
+                # a commit of its own.
+                self.ledger.set_watermarks(types, end)
+                self._emit(
+                    family.data_type,
+                    end - min(starts.values()),
+                    self.now - min(starts.values()),
+                    f"{family.noun}s up to {time.strftime('%Y-%m-%d %H:%M', time.gmtime(end))} "
+                    f"UTC: {seen + in_window} read so far",
+                )
+                seen += in_window
+                begin = end
+                width = self._next_width(end - window.since, in_window)
         # Finished items are remembered as long as the appliance could still list their
         # session, whatever window a later run asks for; then they are forgotten.
         horizon = self.now - (self.job.keep_days + 1) * DAY
         for data_type in types:
             self.ledger.forget_final_before(data_type, horizon)
 
-    def _sized(self, family: Family, begin: int, width: int) -> int:
+    def _sized(self, family: Family, begin: int, width: int) -> tuple[int, int | None]:
         """``width``, or narrower where the appliance's listing shows the window would hold
-        more than ``window_target`` items.
+        more than ``window_target`` items (by more than ``WINDOW_SLACK``); with how many the
+        listing showed in the window returned (None: not listed).
 
-        Asked only before a window wider than the first one: a quiet stretch widens the
-        windows, and a busy one right after it would otherwise fall into one wide window.
+        Asked only before a window at least twice as wide as ``chunk``: the first window of a
+        long stretch spans it, a quiet stretch widens the windows, and a busy one right after
+        it would otherwise fall into one wide window. One narrower is asked for at most
+        ``chunk`` wide, without a listing: a listing would cost as much as the window it
+        spares. Narrowing assumes the items spread evenly; when that leaves a window holding
+        under half the target (a quiet stretch before a busy one), the width is looked for
+        between the two, halving the gap at each listing.
         """
         options = self.options
+        fits: tuple[int, int] | None = None  # the widest width listed within target, its count
+        too_wide: int | None = None  # the narrowest width listed over target
         for _ in range(PROBES):
-            if width <= options.chunk:
-                return width
+            if fits is None and width < 2 * options.chunk:
+                return min(width, options.chunk), None
             window = reports.TimeWindow(since=begin, duration=min(width, self.now - begin))
             count = sum(1 for _ in family.listing(self.client, window))
-            if count <= options.window_target:
-                return width
-            # Items are rarely spread evenly: narrowed once, the window is listed again.
-            width = max(options.min_chunk, width * options.window_target // count)
-        return width
+            if count <= options.window_target * WINDOW_SLACK:
+                fits = (width, count)
+                if too_wide is None or 2 * count >= options.window_target:
+                    return fits
+            else:
+                too_wide = width
+            if fits is None:
+                # Items are rarely spread evenly: narrowed once, the window is listed again.
+                width = max(options.min_chunk, width * options.window_target // count)
+            else:
+                assert too_wide is not None
+                width = (fits[0] + too_wide) // 2
+                if width - fits[0] < options.min_chunk:
+                    return fits
+        return fits if fits is not None else (width, None)
 
     def _next_width(self, width: int, seen: int) -> int:
         """The next window's width, from how many sessions this one held.

@@ -13,7 +13,8 @@ a crash checks before it trusts that a file is that item's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -167,6 +168,8 @@ class Ledger:
         self.site_id = site_id
         self.destination_id = destination_id
         self.database = LedgerItem._meta.database
+        #: watermarks moved but not written yet (see ``watermarks_deferred``)
+        self._deferred: dict[DataType, int] | None = None
 
     def _mine(self, data_type: DataType) -> peewee.Expression:
         return (
@@ -186,16 +189,48 @@ class Ledger:
         return None if row is None else row.watermark
 
     def set_watermarks(self, data_types: Iterable[DataType], value: int) -> None:
-        """Move these watermarks forward to ``value`` (never back)."""
+        """Move these watermarks forward to ``value`` (never back).
+
+        Inside ``watermarks_deferred`` the move is written with the next change to the
+        ledger instead, or when the block ends.
+        """
+        if self._deferred is None:
+            self._write_watermarks(dict.fromkeys(data_types, value))
+            return
+        for data_type in data_types:
+            self._deferred[data_type] = max(value, self._deferred.get(data_type, value))
+
+    @contextmanager
+    def watermarks_deferred(self) -> Iterator[None]:
+        """Within the block, a moved watermark costs no commit of its own.
+
+        It is written in the transaction of the next change to the ledger, or when the block
+        ends, however it ends. A run moves a watermark only once the writes it covers are
+        confirmed, so writing it later is always safe: should the program stop before, the
+        next run asks for a little more again, and finds it stored.
+        """
+        self._deferred = {}
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            if pending:
+                self._write_watermarks(pending)
+
+    def _write_watermarks(self, values: Mapping[DataType, int]) -> None:
         with self.database.atomic():
-            for data_type in data_types:
-                row, _ = Watermark.get_or_create(
-                    site=self.site_id, destination=self.destination_id, data_type=data_type.value
-                )
-                if row.watermark is None or value > row.watermark:
-                    row.watermark = value
-                    row.updated_at = utcnow()
-                    row.save()
+            self._move_watermarks(values)
+
+    def _move_watermarks(self, values: Mapping[DataType, int]) -> None:
+        """Write these watermarks, each only forward (inside the caller's transaction)."""
+        for data_type, value in values.items():
+            row, _ = Watermark.get_or_create(
+                site=self.site_id, destination=self.destination_id, data_type=data_type.value
+            )
+            if row.watermark is None or value > row.watermark:
+                row.watermark = value
+                row.updated_at = utcnow()
+                row.save()
 
     # -- items --------------------------------------------------------------------------------
 
@@ -311,12 +346,18 @@ class Ledger:
         if not rows:
             return
         sql, extra = _upsert_statement(changes)
+        pending = dict(self._deferred or {})
         with self.database.atomic():
+            self._move_watermarks(pending)  # moved watermarks ride along
             cursor = self.database.cursor()
             try:
                 cursor.executemany(sql, [(*row, *extra) for row in rows] if extra else rows)
             finally:
                 cursor.close()
+        if pending and self._deferred is not None:
+            for data_type, value in pending.items():
+                if self._deferred.get(data_type) == value:
+                    del self._deferred[data_type]
 
     def add_pending(
         self,

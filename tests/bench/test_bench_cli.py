@@ -30,6 +30,10 @@ EXPECTED = (
     "recording downloads",
     "memory growth while downloading",
     "idle CPU, ictray service",
+    "first copy, run-now, 500 sessions over 60 days",
+    "run with nothing new, CPU in the service",
+    "run with nothing new, run-now process CPU",
+    "ictray --help, fastest of 5",
 )
 
 
@@ -97,6 +101,8 @@ def test_each_reference_is_said_and_the_desktop_figure_or_why_not(
     assert "reference = bare iterparse + executemany into SQLite, same report" in text
     assert "reference = requests stream=True into files" in text
     assert "reference = an ictray process that only sleeps" in text
+    assert "reference = a bare process: one request for the whole range" in text
+    assert 'reference = python -c "import requests", fastest of 5' in text
     assert "idle CPU, desktop app" in text or "desktop app: not measured" in text
 
 
@@ -118,5 +124,13 @@ def test_json_holds_the_same_figures_with_numbers(tmp_path: Path) -> None:
     assert report["missed"] == [f["name"] for f in report["figures"] if f["met"] is False]
     sizes = [run["sessions"] for run in report["details"]["ingest"]]
     assert sizes == [report["options"]["small_sessions"], report["options"]["sessions"]]
+    first = report["details"]["first_copy"]
+    # both sides copied every session the simulator holds, and each repeat was timed
+    assert first["ictray_sessions"] == first["bare_sessions"]
+    assert first["bare_sessions"] == report["options"]["first_copy_sessions"]
+    repeats = report["options"]["repeats"]
+    assert len(first["ictray_seconds"]) == len(first["bare_seconds"]) == repeats
+    startup = report["details"]["startup"]
+    assert len(startup["help_seconds"]) == len(startup["reference_seconds"]) == 5
     kept = list((tmp_path / "kept").iterdir())
     assert len(kept) == 1 and (kept[0] / "idle" / "service" / "logs").is_dir()

@@ -130,3 +130,32 @@ def test_downloads_stopped_midway_leave_nothing_writing_and_finish_next_time(
     assert book.count(RECORDINGS, PENDING) == 0
     assert book.count(RECORDINGS, STORED) == states[STORED] + second.count(RECORDINGS).stored
     assert gc.get_freeze_count() > 0  # runs leave long-lived objects out of collections
+
+
+def _stored_mark(book: Ledger, data_type: DataType) -> int | None:
+    """The watermark as another reader of the settings file sees it."""
+    return Ledger(book.site_id, book.destination_id).watermark(data_type)
+
+
+def test_deferred_watermarks_ride_with_the_next_change_and_are_written_at_the_end(state) -> None:
+    _, book = state
+    book.set_watermarks([DATA], 100)
+    assert _stored_mark(book, DATA) == 100
+    with book.watermarks_deferred():
+        book.set_watermarks([DATA, RECORDINGS], 200)
+        assert _stored_mark(book, DATA) == 100  # no commit of its own
+        book.record(DATA, [("a", STORED, 150)])  # the next change carries it
+        assert (_stored_mark(book, DATA), _stored_mark(book, RECORDINGS)) == (200, 200)
+        book.set_watermarks([DATA], 300)
+        book.set_watermarks([DATA], 250)  # never back
+    assert _stored_mark(book, DATA) == 300  # written when the block ends
+
+
+def test_deferred_watermarks_are_written_when_the_block_ends_with_an_error(state) -> None:
+    _, book = state
+    with pytest.raises(RuntimeError), book.watermarks_deferred():
+        book.set_watermarks([DATA], 400)
+        raise RuntimeError("the destination went away")
+    assert _stored_mark(book, DATA) == 400
+    book.set_watermarks([DATA], 500)  # outside the block: at once
+    assert _stored_mark(book, DATA) == 500
