@@ -107,7 +107,6 @@ class TransferRun:
         options: TransferOptions | None = None,
         progress: ProgressCallback | None = None,
         stop: threading.Event | None = None,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.job = job
         self.client = client
@@ -116,7 +115,6 @@ class TransferRun:
         self.options = options or TransferOptions()
         self._progress = progress
         self.stop = stop or threading.Event()
-        self.clock = clock
         self.result = TransferResult(job.site_name, job.destination_name)
         self.log = logging.LoggerAdapter(
             log,
