@@ -119,8 +119,7 @@ def start_simulator(folder: Path) -> SimulatorServer:
         return SimulatorServer(site, host="127.0.0.1", port=0, ca_dir=folder / CA).start()
     except OSError as error:
         raise IctrayError(
-            f"the demo cannot start its simulated appliance on 127.0.0.1: "
-            f"{error.strerror or error}"
+            f"the demo cannot start its simulated appliance on 127.0.0.1: {error.strerror or error}"
         ) from None
 
 

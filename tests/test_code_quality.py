@@ -1,5 +1,5 @@
-"""The code stays lint-clean, and the whole package type-checks as Linux and as
-Windows see it."""
+"""The code stays lint-clean and formatted, and the whole package type-checks as Linux and
+as Windows see it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_is_clean() -> None:
     result = _run("ruff", "check", "ictray", "tests", "resources")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_kept() -> None:
+    """One layout for all the code: ``ruff format`` would change nothing."""
+    result = _run("ruff", "format", "--check", "ictray", "tests", "resources")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -971,7 +971,7 @@ def parse_api_info(data: bytes) -> ApiInfo:
         )
     permissions: dict[str, str] = {}
     granted = root.pop("permissions", None)
-    for name, values in (granted.items() if isinstance(granted, dict) else ()):
+    for name, values in granted.items() if isinstance(granted, dict) else ():
         for value in values if isinstance(values, list) else [values]:
             if name == "permission" and isinstance(value, dict):
                 name_given = value.get("@name")

@@ -33,16 +33,28 @@ def copy(spec: dict[str, Any]) -> dict[str, Any]:
     headers = {"Connection": "close"}
     with requests.Session() as http:
         answer = http.post(
-            f"{base}/oauth2/token", data={"grant_type": "client_credentials"},
-            auth=(spec["client_id"], spec["client_secret"]), headers=headers, verify=verify,
+            f"{base}/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(spec["client_id"], spec["client_secret"]),
+            headers=headers,
+            verify=verify,
             timeout=60,
         )
         answer.raise_for_status()
         headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-        params = {"generate_report": "SupportSession", "start_time": str(spec["since"]),
-                  "duration": "0"}
-        with http.get(f"{base}/api/reporting", params=params, headers=headers, verify=verify,
-                      stream=True, timeout=60) as report:
+        params = {
+            "generate_report": "SupportSession",
+            "start_time": str(spec["since"]),
+            "duration": "0",
+        }
+        with http.get(
+            f"{base}/api/reporting",
+            params=params,
+            headers=headers,
+            verify=verify,
+            stream=True,
+            timeout=60,
+        ) as report:
             report.raise_for_status()
             report.raw.decode_content = True
             sessions, rows = reference.ingest_stream(

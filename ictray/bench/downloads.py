@@ -81,20 +81,30 @@ def measure(
         lsids = recorded_sessions(sim, start_from)
         say(f"{len(lsids)} recordings of {size // 1024} KiB: bare streaming copy")
         bare = run_worker(
-            {"task": "downloads-bare", "simulator": dataclasses.asdict(sim), "lsids": lsids,
-             "concurrency": concurrency, "folder": str(work / "bare")},
-            work, "bare",
+            {
+                "task": "downloads-bare",
+                "simulator": dataclasses.asdict(sim),
+                "lsids": lsids,
+                "concurrency": concurrency,
+                "folder": str(work / "bare"),
+            },
+            work,
+            "bare",
         )
         settings = work / "settings.db"
         wiring.write_settings(
-            settings, sim, plugin="filesystem", options={"directory": str(work / "files")},
-            data_types=(DataType.SESSION_RECORDINGS,), start_from=start_from,
+            settings,
+            sim,
+            plugin="filesystem",
+            options={"directory": str(work / "files")},
+            data_types=(DataType.SESSION_RECORDINGS,),
+            start_from=start_from,
         )
         say(f"{len(lsids)} recordings of {size // 1024} KiB: ictray transfer")
         own = run_worker(
-            {"task": "downloads-transfer", "settings": str(settings),
-             "concurrency": concurrency},
-            work, "ictray",
+            {"task": "downloads-transfer", "settings": str(settings), "concurrency": concurrency},
+            work,
+            "ictray",
         )
     return DownloadRun(concurrency, size, Copied(**bare), Copied(**own))
 
@@ -103,13 +113,17 @@ def recorded_sessions(simulator: SimulatorInfo, start_from: datetime) -> list[st
     """LSIDs of the window's sessions that have a session recording (the listing report)."""
     since = calendar.timegm(start_from.timetuple()) - TransferOptions().overlap
     client = ApplianceClient(
-        simulator.host, simulator.client_id, simulator.client_secret,
-        ca_bundle=simulator.ca_bundle, site_name="simulator",
+        simulator.host,
+        simulator.client_id,
+        simulator.client_secret,
+        ca_bundle=simulator.ca_bundle,
+        site_name="simulator",
     )
     with client:
         window = reports.TimeWindow(since=since)
-        return [row.lsid for row in reports.iter_session_summaries(client, window)
-                if row.has_recording]
+        return [
+            row.lsid for row in reports.iter_session_summaries(client, window) if row.has_recording
+        ]
 
 
 # -- worker tasks ---------------------------------------------------------------------------------
@@ -122,21 +136,32 @@ def bare_task(spec: dict[str, Any]) -> dict[str, Any]:
     folder.mkdir()
     base = f"https://{simulator.host}"
     answer = requests.post(
-        base + contract.TOKEN_PATH, data={contract.GRANT_TYPE: contract.CLIENT_CREDENTIALS},
-        auth=(simulator.client_id, simulator.client_secret), verify=simulator.ca_bundle,
+        base + contract.TOKEN_PATH,
+        data={contract.GRANT_TYPE: contract.CLIENT_CREDENTIALS},
+        auth=(simulator.client_id, simulator.client_secret),
+        verify=simulator.ca_bundle,
         timeout=60,
     )
     answer.raise_for_status()
-    headers = {"Authorization": f"Bearer {answer.json()[contract.ACCESS_TOKEN]}",
-               "Connection": "close"}
+    headers = {
+        "Authorization": f"Bearer {answer.json()[contract.ACCESS_TOKEN]}",
+        "Connection": "close",
+    }
 
     def fetch(lsid: str) -> int:
-        params = {contract.GENERATE_REPORT: contract.SUPPORT_SESSION_RECORDING,
-                  contract.LSID: lsid}
+        params = {contract.GENERATE_REPORT: contract.SUPPORT_SESSION_RECORDING, contract.LSID: lsid}
         written = 0
-        with requests.get(base + contract.REPORTING_PATH, params=params, headers=headers,
-                          stream=True, verify=simulator.ca_bundle, timeout=60) as response, \
-                (folder / f"{lsid}.flv").open("wb") as out:
+        with (
+            requests.get(
+                base + contract.REPORTING_PATH,
+                params=params,
+                headers=headers,
+                stream=True,
+                verify=simulator.ca_bundle,
+                timeout=60,
+            ) as response,
+            (folder / f"{lsid}.flv").open("wb") as out,
+        ):
             response.raise_for_status()
             for chunk in response.iter_content(CHUNK):
                 written += out.write(chunk)
@@ -148,8 +173,13 @@ def bare_task(spec: dict[str, Any]) -> dict[str, Any]:
         sizes = list(pool.map(fetch, spec["lsids"]))
     seconds = time.perf_counter() - started
     peak = peak_rss()
-    return {"recordings": len(sizes), "bytes": sum(sizes), "seconds": seconds,
-            "peak_bytes": peak, "growth_bytes": max(0, peak - before)}
+    return {
+        "recordings": len(sizes),
+        "bytes": sum(sizes),
+        "seconds": seconds,
+        "peak_bytes": peak,
+        "growth_bytes": max(0, peak - before),
+    }
 
 
 def transfer_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +199,10 @@ def transfer_task(spec: dict[str, Any]) -> dict[str, Any]:
         raise BenchError(f"the transfer did not complete: {'; '.join(result.errors[:3])}")
     counts = result.count(DataType.SESSION_RECORDINGS)
     peak = peak_rss()
-    return {"recordings": counts.stored, "bytes": counts.bytes,
-            "seconds": ended - marks["began"], "peak_bytes": peak,
-            "growth_bytes": max(0, peak - int(marks["rss"]))}
+    return {
+        "recordings": counts.stored,
+        "bytes": counts.bytes,
+        "seconds": ended - marks["began"],
+        "peak_bytes": peak,
+        "growth_bytes": max(0, peak - int(marks["rss"])),
+    }

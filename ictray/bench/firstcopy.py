@@ -98,12 +98,10 @@ def measure(
             sides = ("bare", "ictray") if turn % 2 else ("ictray", "bare")
             for side in sides:
                 if side == "bare":
-                    say(f"first copy of {sessions:,} sessions over {days} days: bare "
-                        f"reference{of}")
+                    say(f"first copy of {sessions:,} sessions over {days} days: bare reference{of}")
                     timed, count = _bare(work, f"copy-{turn}", sim, since, env)
                 else:
-                    say(f"first copy of {sessions:,} sessions over {days} days: ictray "
-                        f"run-now{of}")
+                    say(f"first copy of {sessions:,} sessions over {days} days: ictray run-now{of}")
                     settings = work / f"settings-{turn}.db"
                     timed, count = _run_now(work, settings, sim, start_from, env, first=True)
                 copies[side].append(timed.seconds)
@@ -114,15 +112,26 @@ def measure(
             of = f" ({turn} of {repeats})" if repeats > 1 else ""
             say(f"a run with nothing new: ictray run-now, the bare reference, the service{of}")
             noop["ictray"].append(_run_now(work, settings, sim, start_from, env, first=False)[0])
-            noop["bare"].append(_bare(work, f"noop-{turn}", sim, int(time.time()) - (
-                TransferOptions().overlap), env)[0])
+            noop["bare"].append(
+                _bare(
+                    work, f"noop-{turn}", sim, int(time.time()) - (TransferOptions().overlap), env
+                )[0]
+            )
             service.append(_service(work, settings, f"service-{turn}", env))
     quickest = min(noop["ictray"], key=lambda timed: timed.cpu)
     return FirstCopyRun(
-        sessions, days, repeats, copies["ictray"], copies["bare"], stored["ictray"],
-        stored["bare"], quickest.cpu, quickest.seconds,
+        sessions,
+        days,
+        repeats,
+        copies["ictray"],
+        copies["bare"],
+        stored["ictray"],
+        stored["bare"],
+        quickest.cpu,
+        quickest.seconds,
         min(timed.cpu for timed in noop["bare"]),
-        min(answer["first"] for answer in service), min(answer["warm"] for answer in service),
+        min(answer["first"] for answer in service),
+        min(answer["warm"] for answer in service),
         min(_answer(timed)["cpu"] for timed in noop["bare"]),
     )
 
@@ -133,14 +142,19 @@ def _bare(
     """One bare copy of the sessions since ``since`` into a new database; (timing, sessions)."""
     database = work / f"bare-{name}.db"
     spec = {
-        "task": "bare-copy", "host": sim.host, "client_id": sim.client_id,
-        "client_secret": sim.client_secret, "ca_bundle": sim.ca_bundle, "since": since,
+        "task": "bare-copy",
+        "host": sim.host,
+        "client_id": sim.client_id,
+        "client_secret": sim.client_secret,
+        "ca_bundle": sim.ca_bundle,
+        "since": since,
         "database": str(database),
     }
     spec_path = work / f"bare-{name}.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     timed = run_timed(
-        own_process("ictray.bench.barecopy", spec_path), env,
+        own_process("ictray.bench.barecopy", spec_path),
+        env,
         stderr=work / f"bare-{name}.stderr.txt",
     )
     if timed.returncode != 0:
@@ -165,7 +179,8 @@ def _service(work: Path, settings: Path, name: str, env: dict[str, str]) -> dict
         json.dumps({"task": "noop-service", "settings": str(settings)}), encoding="utf-8"
     )
     timed = run_timed(
-        own_process("ictray.bench.servicerun", spec_path), env,
+        own_process("ictray.bench.servicerun", spec_path),
+        env,
         stderr=work / f"{name}.stderr.txt",
     )
     if timed.returncode != 0:
@@ -197,13 +212,17 @@ def _run_now(
     database = settings.with_suffix(".sessions.db")
     if first:
         wiring.write_settings(
-            settings, sim, plugin="sql",
+            settings,
+            sim,
+            plugin="sql",
             options={"connection_string": f"sqlite:///{database.resolve()}"},
-            data_types=(DataType.SESSION_DATA,), start_from=start_from,
+            data_types=(DataType.SESSION_DATA,),
+            start_from=start_from,
         )
     errors = work / f"{settings.stem}-run-now.stderr.txt"
     timed = run_timed(
-        [*ictray_command(), "--settings", str(settings), "run-now", "--quiet"], env,
+        [*ictray_command(), "--settings", str(settings), "run-now", "--quiet"],
+        env,
         stderr=errors,
     )
     if timed.returncode != 0:

@@ -61,9 +61,7 @@ def sleep_task(spec: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def measure(
-    folder: Path, seconds: float, desktop: bool, say: Callable[[str], None]
-) -> IdleRun:
+def measure(folder: Path, seconds: float, desktop: bool, say: Callable[[str], None]) -> IdleRun:
     """Idle the service, the desktop app (if wanted and possible) and the reference together."""
     work = folder / "idle"
     work.mkdir()
@@ -73,13 +71,23 @@ def measure(
     spec = work / "sleep.json"
     spec.write_text(f'{{"task": "idle", "seconds": {seconds + 2 * READY_TIMEOUT}}}')
     notes: list[str] = []
-    with _started(
-        [*ictray_command(), "--settings", str(service_settings), "service", "--quiet"],
-        env, "scheduler running", "ictray service", work / "service.stderr.txt",
-    ) as service, _started(
-        [*ictray_command(), "bench", "--worker", str(spec)],
-        env, READY, "the sleeping reference", work / "sleep.stderr.txt",
-    ) as sleeper, _desktop(desktop, desktop_settings, env, work, notes) as app:
+    with (
+        _started(
+            [*ictray_command(), "--settings", str(service_settings), "service", "--quiet"],
+            env,
+            "scheduler running",
+            "ictray service",
+            work / "service.stderr.txt",
+        ) as service,
+        _started(
+            [*ictray_command(), "bench", "--worker", str(spec)],
+            env,
+            READY,
+            "the sleeping reference",
+            work / "sleep.stderr.txt",
+        ) as sleeper,
+        _desktop(desktop, desktop_settings, env, work, notes) as app,
+    ):
         say(f"idling for {seconds:g} s")
         time.sleep(SETTLE_SECONDS)
         watched = {"ictray service": service, "the sleeping reference": sleeper}
@@ -104,8 +112,12 @@ def _settings(folder: Path) -> Path:
     folder.mkdir()
     path = folder / "settings.db"
     wiring.write_settings(
-        path, UNUSED_SITE, plugin="filesystem", options={"directory": str(folder / "files")},
-        data_types=(DataType.SESSION_DATA,), start_from=None,
+        path,
+        UNUSED_SITE,
+        plugin="filesystem",
+        options={"directory": str(folder / "files")},
+        data_types=(DataType.SESSION_DATA,),
+        start_from=None,
     )
     return path
 
@@ -124,9 +136,7 @@ def _started(
         stop_process(process)
 
 
-def _wait_for_line(
-    process: subprocess.Popen[bytes], text: str, what: str, errors: Path
-) -> None:
+def _wait_for_line(process: subprocess.Popen[bytes], text: str, what: str, errors: Path) -> None:
     """Read the output until a line holding ``text``; it is then read on, unheeded."""
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -171,7 +181,9 @@ def _desktop(
         with errors.open("wb") as stderr:
             app = subprocess.Popen(
                 [*ictray_command(), "--settings", str(settings)],
-                stdout=subprocess.DEVNULL, stderr=stderr, env=display_env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=display_env,
             )
         try:
             time.sleep(SETTLE_SECONDS)  # the app prints nothing when it is up
@@ -202,7 +214,9 @@ def _display(env: dict[str, str], notes: list[str]) -> Iterator[dict[str, str] |
     read, write = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write)
     tray: subprocess.Popen[bytes] | None = None
@@ -216,7 +230,9 @@ def _display(env: dict[str, str], notes: list[str]) -> Iterator[dict[str, str] |
         display_env = {**env, "DISPLAY": f":{number}", "PYSTRAY_BACKEND": "xorg"}
         tray = subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--SetDockType", "true"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=display_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=display_env,
         )
         time.sleep(1.0)  # trayer takes the tray selection
         notes.append(f"desktop app: on a virtual display (Xvfb :{number}, trayer)")

@@ -118,29 +118,65 @@ def measure(
         for turn in range(1, repeats + 1):
             of = f" ({turn} of {repeats})" if repeats > 1 else ""
             say(f"{sessions} sessions: bare reference (iterparse + executemany){of}")
-            runs["reference"].append(_run(work, f"reference-{turn}", {
-                "task": "ingest-reference", "report": str(report),
-                "database": str(work / "reference.db")}))
+            runs["reference"].append(
+                _run(
+                    work,
+                    f"reference-{turn}",
+                    {
+                        "task": "ingest-reference",
+                        "report": str(report),
+                        "database": str(work / "reference.db"),
+                    },
+                )
+            )
             say(f"{sessions} sessions: ictray, from the saved report{of}")
-            runs["from-file"].append(_run(work, f"from-file-{turn}", {
-                "task": "ingest-file", "report": str(report), "database": str(work / "file.db"),
-                "destination": _dest_spec(destination)}))
+            runs["from-file"].append(
+                _run(
+                    work,
+                    f"from-file-{turn}",
+                    {
+                        "task": "ingest-file",
+                        "report": str(report),
+                        "database": str(work / "file.db"),
+                        "destination": _dest_spec(destination),
+                    },
+                )
+            )
             settings = work / f"settings-{turn}.db"
             wiring.write_settings(
-                settings, sim, plugin="sql",
+                settings,
+                sim,
+                plugin="sql",
                 options={"connection_string": f"sqlite:///{(work / 'transfer.db').resolve()}"},
-                data_types=(DataType.SESSION_DATA,), start_from=start_from,
+                data_types=(DataType.SESSION_DATA,),
+                start_from=start_from,
             )
             say(f"{sessions} sessions: ictray, end to end from the simulator{of}")
-            runs["end-to-end"].append(_run(work, f"end-to-end-{turn}", {
-                "task": "ingest-transfer", "settings": str(settings),
-                "database": str(work / "transfer.db"), "destination": _dest_spec(destination)}))
+            runs["end-to-end"].append(
+                _run(
+                    work,
+                    f"end-to-end-{turn}",
+                    {
+                        "task": "ingest-transfer",
+                        "settings": str(settings),
+                        "database": str(work / "transfer.db"),
+                        "destination": _dest_spec(destination),
+                    },
+                )
+            )
         report.unlink()
     return IngestRun(
-        sessions, report_bytes, report_seconds, fastest(runs["reference"]),
-        fastest(runs["from-file"]), fastest(runs["end-to-end"]), repeats,
-        {name: [round(run.sessions_per_second) for run in measured]
-         for name, measured in runs.items()},
+        sessions,
+        report_bytes,
+        report_seconds,
+        fastest(runs["reference"]),
+        fastest(runs["from-file"]),
+        fastest(runs["end-to-end"]),
+        repeats,
+        {
+            name: [round(run.sessions_per_second) for run in measured]
+            for name, measured in runs.items()
+        },
     )
 
 
@@ -158,8 +194,11 @@ def _run(folder: Path, name: str, spec: dict[str, Any]) -> Measured:
 def save_report(simulator: SimulatorInfo, path: Path, since: int) -> float:
     """Save the ``SupportSession`` report of ``since`` until now; return the seconds it took."""
     client = ApplianceClient(
-        simulator.host, simulator.client_id, simulator.client_secret,
-        ca_bundle=simulator.ca_bundle, site_name="simulator",
+        simulator.host,
+        simulator.client_id,
+        simulator.client_secret,
+        ca_bundle=simulator.ca_bundle,
+        site_name="simulator",
     )
     params = {
         contract.GENERATE_REPORT: contract.SUPPORT_SESSION,
@@ -233,12 +272,18 @@ def _answer(
     if database is not None:
         database_bytes = database.stat().st_size
         with sqlite3.connect(database) as connection:
-            counts = {t: connection.execute(f"SELECT COUNT(*) FROM [{t}]").fetchone()[0]
-                      for t in TABLES}
+            counts = {
+                t: connection.execute(f"SELECT COUNT(*) FROM [{t}]").fetchone()[0] for t in TABLES
+            }
         connection.close()
         sessions, rows = counts["session"], sum(counts.values())
-    return {"sessions": sessions, "rows": rows, "seconds": seconds, "peak_bytes": peak_rss(),
-            "database_bytes": database_bytes}
+    return {
+        "sessions": sessions,
+        "rows": rows,
+        "seconds": seconds,
+        "peak_bytes": peak_rss(),
+        "database_bytes": database_bytes,
+    }
 
 
 def _destination(spec: dict[str, Any]) -> tuple[Destination, Path | None]:

@@ -65,6 +65,10 @@ class BenchOptions:
 
 #: ``--small``: every figure, at sizes CI can afford (well under a minute)
 SMALL = BenchOptions(
-    sessions=2_000, small_sessions=500, recordings=12, recording_size=64 * 1024,
-    idle_seconds=3.0, first_copy_sessions=500,
+    sessions=2_000,
+    small_sessions=500,
+    recordings=12,
+    recording_size=64 * 1024,
+    idle_seconds=3.0,
+    first_copy_sessions=500,
 )

@@ -84,9 +84,7 @@ def run_worker(spec: dict[str, Any], folder: Path, name: str) -> dict[str, Any]:
             raise BenchError(f"the {name} step took more than {WORKER_TIMEOUT} s") from None
     lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
     if done.returncode != 0 or not lines:
-        raise BenchError(
-            f"the {name} step failed (exit code {done.returncode}):\n{_tail(errors)}"
-        )
+        raise BenchError(f"the {name} step failed (exit code {done.returncode}):\n{_tail(errors)}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
@@ -109,9 +107,22 @@ class SimulatorProcess:
     ) -> None:
         self.folder = folder
         self.arguments = [
-            "simulate", "--json", "--port", "0", "--host", "127.0.0.1",
-            "--sessions", str(sessions), "--days", str(days), "--seed", str(seed),
-            "--recording-size", str(recording_size), "--ca-dir", str(folder / "simulator-ca"),
+            "simulate",
+            "--json",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--sessions",
+            str(sessions),
+            "--days",
+            str(days),
+            "--seed",
+            str(seed),
+            "--recording-size",
+            str(recording_size),
+            "--ca-dir",
+            str(folder / "simulator-ca"),
         ]
         self.process: subprocess.Popen[bytes] | None = None
         self.info: SimulatorInfo | None = None
@@ -193,8 +204,12 @@ def run_timed(
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            command, stdout=subprocess.PIPE, stderr=errors or subprocess.DEVNULL, env=env,
-            timeout=WORKER_TIMEOUT, check=False,
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors or subprocess.DEVNULL,
+            env=env,
+            timeout=WORKER_TIMEOUT,
+            check=False,
         )
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -251,8 +266,11 @@ def installed_env(folder: Path) -> dict[str, str]:
     if not cache.is_dir():
         package = Path(__file__).resolve().parent.parent
         subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(package)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=STARTUP_TIMEOUT * 5,
+            [sys.executable, "-m", "compileall", "-q", str(package)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=STARTUP_TIMEOUT * 5,
             check=False,
         )
     return env

@@ -29,13 +29,26 @@ class Readable(Protocol):
 
     def read(self, size: int = -1, /) -> bytes: ...
 
+
 Row = tuple[object, ...]
 #: children of <session> with columns or tables of their own; the rest become name/value rows
-_SESSION_FIELDS = frozenset({
-    "session_type", "lseq", "start_time", "end_time", "duration", "file_transfer_count",
-    "external_key", "public_site", "customer_list", "rep_list", "team_list",
-    "custom_attributes", "session_details",
-})
+_SESSION_FIELDS = frozenset(
+    {
+        "session_type",
+        "lseq",
+        "start_time",
+        "end_time",
+        "duration",
+        "file_transfer_count",
+        "external_key",
+        "public_site",
+        "customer_list",
+        "rep_list",
+        "team_list",
+        "custom_attributes",
+        "session_details",
+    }
+)
 
 
 def _local(tag: str) -> str:
@@ -71,8 +84,9 @@ def _flatten(element: Element, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _information(category: Element) -> str:
@@ -82,14 +96,19 @@ def _information(category: Element) -> str:
         fields = [field for row in part for field in row] if tag == "data" else list(part)
         if tag == "data":
             inner = "".join(
-                "<row>" + "".join(
+                "<row>"
+                + "".join(
                     f'<field name="{_escape(f.get("name", ""))}">{_escape(f.text or "")}</field>'
-                    for f in row) + "</row>"
-                for row in part)
+                    for f in row
+                )
+                + "</row>"
+                for row in part
+            )
         else:
             inner = "".join(
                 f'<field name="{_escape(f.get("name", ""))}">{_escape(f.text or "")}</field>'
-                for f in fields)
+                for f in fields
+            )
         parts.append(f"<{tag}>{inner}</{tag}>")
     return "".join(parts)
 
@@ -121,13 +140,13 @@ def _event(tables: _Tables, session_id: int, node: Element) -> None:
         elif tag == "data":
             data += [(value.get("name", ""), value.get("value", "")) for value in child]
         elif tag == "system_information":
-            categories += [(category.get("name", ""), _information(category))
-                           for category in child]
+            categories += [(category.get("name", ""), _information(category)) for category in child]
         else:
             data += _flatten(child, tag)
     by, to = parties.get("performed_by", (None, None)), parties.get("destination", (None, None))
-    event_id = tables.add("session_event", session_id, node.get("event_type"),
-                          _utc(node.get("timestamp")), *by, *to)
+    event_id = tables.add(
+        "session_event", session_id, node.get("event_type"), _utc(node.get("timestamp")), *by, *to
+    )
     for name, value in data:
         tables.add("session_event_data", event_id, name, value)
     for name, value in categories:
@@ -139,21 +158,42 @@ def _person(tables: _Tables, session_id: int, node: Element, path: str) -> None:
     text = {tag: child.text for tag, child in fields.items()}
     if _local(node.tag) == "customer":
         info = {_local(child.tag): child.text for child in fields.get("info", ())}
-        tables.add("customer", session_id, _int(node.get("gsnumber")), info.get("issue"),
-                   info.get("details"), info.get("name") or text.get("username"),
-                   info.get("company"), info.get("company_code"), text.get("public_ip"),
-                   text.get("private_ip"), _flag(text.get("rpat_support")),
-                   text.get("hostname"), text.get("os"))
+        tables.add(
+            "customer",
+            session_id,
+            _int(node.get("gsnumber")),
+            info.get("issue"),
+            info.get("details"),
+            info.get("name") or text.get("username"),
+            info.get("company"),
+            info.get("company_code"),
+            text.get("public_ip"),
+            text.get("private_ip"),
+            _flag(text.get("rpat_support")),
+            text.get("hostname"),
+            text.get("os"),
+        )
         leftovers = [("username", text.get("username"))] if info.get("name") else []
         leftovers.append(("primary_cust", "1" if _flag(text.get("primary_cust")) else None))
     else:
         private, shown = text.get("private_display_name"), text.get("display_name")
-        tables.add("representative", session_id, _int(node.get("gsnumber")),
-                   _int(node.get("id")), text.get("username"), private or shown,
-                   text.get("public_display_name"), _int(text.get("display_number")),
-                   text.get("public_ip"), text.get("private_ip"),
-                   _flag(text.get("session_owner")), _flag(text.get("primary_rep")),
-                   _int(text.get("seconds_involved")), text.get("hostname"), text.get("os"))
+        tables.add(
+            "representative",
+            session_id,
+            _int(node.get("gsnumber")),
+            _int(node.get("id")),
+            text.get("username"),
+            private or shown,
+            text.get("public_display_name"),
+            _int(text.get("display_number")),
+            text.get("public_ip"),
+            text.get("private_ip"),
+            _flag(text.get("session_owner")),
+            _flag(text.get("primary_rep")),
+            _int(text.get("seconds_involved")),
+            text.get("hostname"),
+            text.get("os"),
+        )
         leftovers = [("display_name", shown if private and shown != private else None)]
         if "invited" in text:
             leftovers.append(("invited", str(_flag(text["invited"]))))
@@ -178,12 +218,19 @@ def _session(tables: _Tables, node: Element, host: str) -> None:
 
     site = fields.get("public_site")
     session_id = tables.add(
-        "session", node.get("lsid"), text("session_type"),
+        "session",
+        node.get("lsid"),
+        text("session_type"),
         _utc(fields["start_time"].get("timestamp")) if "start_time" in fields else None,
         _utc(fields["end_time"].get("timestamp")) if "end_time" in fields else None,
-        text("duration"), _int(text("file_transfer_count")), host, text("external_key"),
-        _int(site.get("id")) if site is not None else None, text("public_site"),
-        _int(text("lseq")))
+        text("duration"),
+        _int(text("file_transfer_count")),
+        host,
+        text("external_key"),
+        _int(site.get("id")) if site is not None else None,
+        text("public_site"),
+        _int(text("lseq")),
+    )
     for name, value in leftovers:
         tables.add("session_data", session_id, name, value)
     for position, person in enumerate(fields.get("customer_list", ()), start=1):
@@ -193,8 +240,13 @@ def _session(tables: _Tables, node: Element, host: str) -> None:
     for team in fields.get("team_list", ()):
         tables.add("team", session_id, _int(team.get("id")), team.text, _flag(team.get("primary")))
     for attribute in fields.get("custom_attributes", ()):
-        tables.add("custom_attribute", session_id, attribute.get("display_name"),
-                   attribute.get("code_name"), attribute.text)
+        tables.add(
+            "custom_attribute",
+            session_id,
+            attribute.get("display_name"),
+            attribute.get("code_name"),
+            attribute.text,
+        )
     for event in fields.get("session_details", ()):
         _event(tables, session_id, event)
 
@@ -206,7 +258,9 @@ def _flush(connection: sqlite3.Connection, tables: _Tables) -> int:
             columns = ("id", *TABLES[table])
             connection.executemany(
                 f"INSERT INTO [{table}] ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})", rows)
+                f"VALUES ({', '.join('?' * len(columns))})",
+                rows,
+            )
             written += len(rows)
             rows.clear()
     connection.commit()

@@ -37,8 +37,11 @@ class BenchResults:
         return {
             "ictray": __version__,
             "machine": machine(),
-            "options": {**asdict(self.options), "keep": str(self.options.keep or ""),
-                        **servers.redacted(self.options.postgres, self.options.mysql)},
+            "options": {
+                **asdict(self.options),
+                "keep": str(self.options.keep or ""),
+                **servers.redacted(self.options.postgres, self.options.mysql),
+            },
             "figures": [figure.as_dict() for figure in self.figures],
             "missed": [figure.name for figure in self.missed],
             "notes": self.notes,
@@ -72,8 +75,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchResults
 
 def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> BenchResults:
     target = (
-        "SQLite" if options.destination is None
-        else f"destination {options.destination.name!r}"
+        "SQLite" if options.destination is None else f"destination {options.destination.name!r}"
     )
     small = ingest.measure(
         folder, options.small_sessions, options.destination, say, options.repeats
@@ -88,8 +90,11 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
     )
     started = startup.measure(folder, options.startup_runs, say)
     chosen = servers.chosen(options.postgres, options.mysql)
-    first_copies = servers.measure(
-        folder, options.small_sessions, chosen, say, options.repeats) if chosen else None
+    first_copies = (
+        servers.measure(folder, options.small_sessions, chosen, say, options.repeats)
+        if chosen
+        else None
+    )
     figures = [
         *report.ingest_figures(big, small, target),
         *report.download_figures(copied),
@@ -108,10 +113,13 @@ def _run(options: BenchOptions, folder: Path, say: Callable[[str], None]) -> Ben
         *(report.server_notes(first_copies) if first_copies else [servers.SKIPPED]),
     ]
     if started is None:
-        notes.append("start-up: not measured (a frozen program has no interpreter to compare "
-                     "with)")
-    details = {"ingest": [asdict(small), asdict(big)], "downloads": asdict(copied),
-               "idle": asdict(idled), "first_copy": asdict(first),
-               "startup": asdict(started) if started is not None else None,
-               "servers": asdict(first_copies) if first_copies else None}
+        notes.append("start-up: not measured (a frozen program has no interpreter to compare with)")
+    details = {
+        "ingest": [asdict(small), asdict(big)],
+        "downloads": asdict(copied),
+        "idle": asdict(idled),
+        "first_copy": asdict(first),
+        "startup": asdict(started) if started is not None else None,
+        "servers": asdict(first_copies) if first_copies else None,
+    }
     return BenchResults(options, figures, notes, details)

@@ -38,8 +38,10 @@ from ictray.transfer.job import prepare
 
 #: the dialect each bench option names
 SERVERS = {"postgres": POSTGRESQL, "mysql": MYSQL}
-SKIPPED = ("first copy into PostgreSQL / MySQL/MariaDB vs SQLite: skipped; give --postgres URL "
-           "and/or --mysql URL (a login that may create databases) to measure it")
+SKIPPED = (
+    "first copy into PostgreSQL / MySQL/MariaDB vs SQLite: skipped; give --postgres URL "
+    "and/or --mysql URL (a login that may create databases) to measure it"
+)
 
 
 @dataclass
@@ -70,12 +72,17 @@ def chosen(postgres: str | None, mysql: str | None) -> dict[str, str]:
 
 def redacted(postgres: str | None, mysql: str | None) -> dict[str, str | None]:
     """The server options as they may be shown: passwords masked."""
-    return {option: parse_connection_string(url).redacted() if url else None
-            for option, url in (("postgres", postgres), ("mysql", mysql))}
+    return {
+        option: parse_connection_string(url).redacted() if url else None
+        for option, url in (("postgres", postgres), ("mysql", mysql))
+    }
 
 
 def measure(
-    folder: Path, sessions: int, servers: dict[str, str], say: Callable[[str], None],
+    folder: Path,
+    sessions: int,
+    servers: dict[str, str],
+    say: Callable[[str], None],
     repeats: int = 1,
 ) -> ServerRun:
     """Copy ``sessions`` into SQLite and into each of ``servers`` (dialect: URL) in turns."""
@@ -91,17 +98,26 @@ def measure(
             of = f" ({turn} of {repeats})" if repeats > 1 else ""
             database = work / f"first-copy-{turn}.db"
             say(f"{sessions} sessions: first copy into SQLite{of}")
-            runs["SQLite"].append(_copy(
-                work, f"first-copy-sqlite-{turn}", sim, start_from,
-                f"sqlite:///{database.resolve()}"))
+            runs["SQLite"].append(
+                _copy(
+                    work,
+                    f"first-copy-sqlite-{turn}",
+                    sim,
+                    start_from,
+                    f"sqlite:///{database.resolve()}",
+                )
+            )
             database.unlink(missing_ok=True)
             for dialect, url in servers.items():
                 say(f"{sessions} sessions: first copy into {names[dialect]}{of}")
                 with _new_database(url) as new_url:
-                    runs[names[dialect]].append(_copy(
-                        work, f"first-copy-{dialect}-{turn}", sim, start_from, new_url))
+                    runs[names[dialect]].append(
+                        _copy(work, f"first-copy-{dialect}-{turn}", sim, start_from, new_url)
+                    )
     return ServerRun(
-        sessions, repeats, fastest(runs["SQLite"]),
+        sessions,
+        repeats,
+        fastest(runs["SQLite"]),
         {name: fastest(runs[name]) for name in names.values()},
         {names[dialect]: version for dialect, version in versions.items()},
         {name: [round(run.seconds, 2) for run in measured] for name, measured in runs.items()},
@@ -113,8 +129,12 @@ def _copy(
 ) -> Measured:
     settings = folder / f"{name}.settings.db"
     wiring.write_settings(
-        settings, sim, plugin="sql", options={"connection_string": connection_string},
-        data_types=(DataType.SESSION_DATA,), start_from=start_from,
+        settings,
+        sim,
+        plugin="sql",
+        options={"connection_string": connection_string},
+        data_types=(DataType.SESSION_DATA,),
+        start_from=start_from,
     )
     answer = run_worker({"task": "servers-first-copy", "settings": str(settings)}, folder, name)
     return Measured(**answer)
@@ -131,8 +151,12 @@ def first_copy_task(spec: dict[str, Any]) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     if not result.ok:
         raise BenchError(f"the first copy did not complete: {'; '.join(result.errors[:3])}")
-    return {"sessions": result.count(DataType.SESSION_DATA).stored, "rows": None,
-            "seconds": seconds, "peak_bytes": peak_rss()}
+    return {
+        "sessions": result.count(DataType.SESSION_DATA).stored,
+        "rows": None,
+        "seconds": seconds,
+        "peak_bytes": peak_rss(),
+    }
 
 
 # -- the servers' databases ----------------------------------------------------------------------
@@ -162,9 +186,9 @@ def _version(url: str) -> str:
     """The server's name and version, e.g. ``PostgreSQL 15.2`` or ``MariaDB 10.11.6``."""
     dialect = parse_connection_string(url).dialect
     if dialect == POSTGRESQL:
-        (version,), = _execute(url, "SHOW server_version")
+        ((version,),) = _execute(url, "SHOW server_version")
         return f"PostgreSQL {str(version).split(' ')[0]}"
-    (version,), = _execute(url, "SELECT VERSION()")
+    ((version,),) = _execute(url, "SELECT VERSION()")
     kind = "MariaDB" if "mariadb" in str(version).lower() else "MySQL"
     return f"{kind} {str(version).split('-')[0]}"
 

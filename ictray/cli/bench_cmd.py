@@ -32,49 +32,101 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     defaults = BenchOptions()
-    parser.add_argument("--small", action="store_true",
-                        help="small sizes, to check that it works (CI)")
-    parser.add_argument("--sessions", type=int, metavar="N",
-                        help=f"sessions in the large report (default {defaults.sessions:,})")
-    parser.add_argument("--small-sessions", type=int, metavar="N",
-                        help="sessions in the report the large one's memory is compared with "
-                        f"(default {defaults.small_sessions:,})")
-    parser.add_argument("--repeats", type=int, metavar="N",
-                        help="runs of each rate measurement, interleaved with the reference's; "
-                        f"the fastest counts (default {defaults.repeats})")
-    parser.add_argument("--recordings", type=int, metavar="N",
-                        help=f"recordings to download (default about {defaults.recordings})")
-    parser.add_argument("--recording-size", type=int, metavar="BYTES",
-                        help=f"bytes per recording (default {defaults.recording_size:,})")
-    parser.add_argument("--concurrency", type=int, metavar="N",
-                        help=f"downloads at a time (default {defaults.concurrency})")
-    parser.add_argument("--idle-seconds", type=float, metavar="S",
-                        help=f"how long to watch idle CPU (default {defaults.idle_seconds:g})")
-    parser.add_argument("--first-copy-sessions", type=int, metavar="N",
-                        help="sessions of the quiet site whose first copy `ictray run-now` "
-                        f"makes (default {defaults.first_copy_sessions:,})")
-    parser.add_argument("--first-copy-days", type=int, metavar="N",
-                        help="days those sessions are spread over "
-                        f"(default {defaults.first_copy_days})")
-    parser.add_argument("--startup-runs", type=int, metavar="N",
-                        help="starts of `ictray --help` and of the reference; the fastest "
-                        f"counts (default {defaults.startup_runs})")
-    parser.add_argument("--no-desktop", action="store_true",
-                        help="do not start the desktop app for the idle figure")
-    parser.add_argument("--dest", metavar="NAME",
-                        help="ingest into this configured destination (from --settings) "
-                        "instead of a new SQLite file; its sessions are stored under the site "
-                        "host ictray-bench.invalid and left there")
-    parser.add_argument("--postgres", metavar="URL", type=_server_url("postgres"),
-                        help="also time the first copy into this PostgreSQL server against "
-                        "SQLite's, e.g. postgresql://user:secret@127.0.0.1:5432/postgres (a "
-                        "login that may create databases: each run gets a new one, dropped "
-                        "after it)")
-    parser.add_argument("--mysql", metavar="URL", type=_server_url("mysql"),
-                        help="the same for a MySQL or MariaDB server, e.g. "
-                        "mysql://root@127.0.0.1:3306/mysql")
-    parser.add_argument("--keep", metavar="DIR",
-                        help="keep the work folder (reports, logs, settings) under DIR")
+    parser.add_argument(
+        "--small", action="store_true", help="small sizes, to check that it works (CI)"
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        metavar="N",
+        help=f"sessions in the large report (default {defaults.sessions:,})",
+    )
+    parser.add_argument(
+        "--small-sessions",
+        type=int,
+        metavar="N",
+        help="sessions in the report the large one's memory is compared with "
+        f"(default {defaults.small_sessions:,})",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        metavar="N",
+        help="runs of each rate measurement, interleaved with the reference's; "
+        f"the fastest counts (default {defaults.repeats})",
+    )
+    parser.add_argument(
+        "--recordings",
+        type=int,
+        metavar="N",
+        help=f"recordings to download (default about {defaults.recordings})",
+    )
+    parser.add_argument(
+        "--recording-size",
+        type=int,
+        metavar="BYTES",
+        help=f"bytes per recording (default {defaults.recording_size:,})",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=f"downloads at a time (default {defaults.concurrency})",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        metavar="S",
+        help=f"how long to watch idle CPU (default {defaults.idle_seconds:g})",
+    )
+    parser.add_argument(
+        "--first-copy-sessions",
+        type=int,
+        metavar="N",
+        help="sessions of the quiet site whose first copy `ictray run-now` "
+        f"makes (default {defaults.first_copy_sessions:,})",
+    )
+    parser.add_argument(
+        "--first-copy-days",
+        type=int,
+        metavar="N",
+        help=f"days those sessions are spread over (default {defaults.first_copy_days})",
+    )
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        metavar="N",
+        help="starts of `ictray --help` and of the reference; the fastest "
+        f"counts (default {defaults.startup_runs})",
+    )
+    parser.add_argument(
+        "--no-desktop", action="store_true", help="do not start the desktop app for the idle figure"
+    )
+    parser.add_argument(
+        "--dest",
+        metavar="NAME",
+        help="ingest into this configured destination (from --settings) "
+        "instead of a new SQLite file; its sessions are stored under the site "
+        "host ictray-bench.invalid and left there",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        type=_server_url("postgres"),
+        help="also time the first copy into this PostgreSQL server against "
+        "SQLite's, e.g. postgresql://user:secret@127.0.0.1:5432/postgres (a "
+        "login that may create databases: each run gets a new one, dropped "
+        "after it)",
+    )
+    parser.add_argument(
+        "--mysql",
+        metavar="URL",
+        type=_server_url("mysql"),
+        help="the same for a MySQL or MariaDB server, e.g. mysql://root@127.0.0.1:3306/mysql",
+    )
+    parser.add_argument(
+        "--keep", metavar="DIR", help="keep the work folder (reports, logs, settings) under DIR"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
     parser.set_defaults(handler=bench_command)
@@ -123,7 +175,8 @@ def bench_command(args: argparse.Namespace) -> int:
         mysql=args.mysql,
         destination=(
             UserDestination(str(resolve_settings_path(args.settings)), args.dest)
-            if args.dest else None
+            if args.dest
+            else None
         ),
     )
 

@@ -195,9 +195,7 @@ def run_plugins(args: argparse.Namespace) -> int:
                 "plugin": info.name,
                 "available": True,
                 "label": plugin.label,
-                "accepts": [
-                    t.value for t in sorted(plugin.accepts, key=list(DataType).index)
-                ],
+                "accepts": [t.value for t in sorted(plugin.accepts, key=list(DataType).index)],
                 "options": [
                     {
                         "key": s.key,

@@ -34,9 +34,7 @@ REPLACEMENT_VALUES: dict[str, str] = {
         "The hostname of the support site from which the session data or the site backup was "
         "downloaded."
     ),
-    "INSTANCE": (
-        "The instance number of the command shell recording or Show My Screen recording."
-    ),
+    "INSTANCE": ("The instance number of the command shell recording or Show My Screen recording."),
     "EXTENSION": "The file extension name.",
 }
 
@@ -121,9 +119,7 @@ def _check_segment(segment: str, text: str) -> None:
     bad = sorted({ch for ch in literal if ch in _UNSAFE or unicodedata.category(ch) == "Cc"})
     if bad:
         shown = " ".join(repr(ch) for ch in bad)
-        raise ValueError(
-            f"{text!r} contains {shown}, which Windows does not allow in file names"
-        )
+        raise ValueError(f"{text!r} contains {shown}, which Windows does not allow in file names")
 
 
 def validate_name_format(text: str) -> str:
@@ -165,7 +161,7 @@ def safe_value(text: str) -> str:
 
 
 def _truncate(text: str, max_bytes: int) -> str:
-    return text.encode("utf-8")[:max(max_bytes, 0)].decode("utf-8", "ignore")
+    return text.encode("utf-8")[: max(max_bytes, 0)].decode("utf-8", "ignore")
 
 
 def _split_suffix(name: str) -> tuple[str, str]:

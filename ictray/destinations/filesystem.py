@@ -185,8 +185,7 @@ class FileSystemDestination(Destination):
         else:
             return []
         outcome = (
-            "the later replaces the earlier" if handling == OVERWRITE
-            else "only the first is kept"
+            "the later replaces the earlier" if handling == OVERWRITE else "only the first is kept"
         )
         return [
             f"the File Name Format has no {missing}, so {shared} can get the same file name, "

@@ -97,7 +97,10 @@ class ReservedLine(ttk.Frame):
         """``kind`` is "error", "warning", "ok", "busy" or "" (plain); errors and warnings get
         their icons."""
         colour = {
-            ERROR: ERROR_COLOUR, WARNING: WARNING_COLOUR, OK: OK_COLOUR, BUSY: BUSY_COLOUR
+            ERROR: ERROR_COLOUR,
+            WARNING: WARNING_COLOUR,
+            OK: OK_COLOUR,
+            BUSY: BUSY_COLOUR,
         }.get(kind, "")
         self.label.configure(text=text, foreground=colour)
         image = ICONS.get(kind, "") if text else ""

@@ -95,7 +95,7 @@ def to_html(report: VerifyReport) -> str:
         f"<title>ictray verification {escape(local_minute(report.checked_at))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>Archive verification</h1>",
-        f'<p>Checked {escape(local_minute(report.checked_at))} by ictray {escape(__version__)}: '
+        f"<p>Checked {escape(local_minute(report.checked_at))} by ictray {escape(__version__)}: "
         f'<strong class="{"ok" if report.ok else "bad"}" id="verdict">the archive is '
         f"{verdict}</strong>.</p>",
     ]

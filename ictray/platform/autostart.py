@@ -86,6 +86,5 @@ def set_autostart(enabled: bool, command: Sequence[str] | None = None) -> None:
     except OSError as error:
         action = "write" if enabled else "remove"
         raise AutostartError(
-            f"cannot {action} the autostart entry {_system.location()}: "
-            f"{error.strerror or error}"
+            f"cannot {action} the autostart entry {_system.location()}: {error.strerror or error}"
         ) from None

@@ -333,9 +333,7 @@ def _download(
     meta = recording_file_meta(host, data_type, item.lsid, instance, file_meta_of(item))
     try:
         with plugin.file_writer(meta) as sink:
-            result = reports.download_recording(
-                client, data_type, item.lsid, instance, sink.stream
-            )
+            result = reports.download_recording(client, data_type, item.lsid, instance, sink.stream)
             sink.extension = result.extension
     except RecordingExpiredError:
         line.expired += 1

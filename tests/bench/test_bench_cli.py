@@ -44,7 +44,10 @@ def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["TMPDIR"] = str(tmp_path)
     return subprocess.run(
         [sys.executable, "-m", "ictray", "bench", "--small", *args],
-        capture_output=True, text=True, timeout=240, env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
     )
 
 

@@ -21,7 +21,9 @@ def test_the_fastest_run_counts_with_the_most_memory_any_run_held() -> None:
 
 def _run(sessions: int, repeats: int, reference: float, own: float, peak_mb: float) -> IngestRun:
     return IngestRun(
-        sessions, sessions * 12_000, 1.0,
+        sessions,
+        sessions * 12_000,
+        1.0,
         reference=_measured(sessions, sessions / reference, 78),
         from_file=_measured(sessions, sessions / own, peak_mb),
         end_to_end=_measured(sessions, sessions / own, peak_mb),
@@ -46,17 +48,27 @@ def test_rates_come_from_the_repeated_small_run_and_memory_from_both() -> None:
 
 def test_the_spread_of_repeated_runs_is_reported() -> None:
     (note,) = spread_notes(_run(5000, 3, reference=600, own=1000, peak_mb=88))
-    assert note == ("sessions/s over 3 runs at 5,000 sessions: reference 420 to 600, "
-                    "end-to-end 600 to 1,000")
+    assert note == (
+        "sessions/s over 3 runs at 5,000 sessions: reference 420 to 600, end-to-end 600 to 1,000"
+    )
     assert spread_notes(_run(5000, 1, reference=600, own=1000, peak_mb=88)) == []
 
 
 def _first_copy(ictray: list[float], bare: list[float], service: float) -> FirstCopyRun:
     return FirstCopyRun(
-        sessions=5000, days=60, repeats=len(ictray), ictray_seconds=ictray, bare_seconds=bare,
-        ictray_sessions=5000, bare_sessions=5000, noop_process_cpu=0.5,
-        noop_process_seconds=0.6, bare_noop_process_cpu=0.2, noop_service_cpu=service,
-        noop_service_warm_cpu=service / 2, bare_noop_cpu=0.02,
+        sessions=5000,
+        days=60,
+        repeats=len(ictray),
+        ictray_seconds=ictray,
+        bare_seconds=bare,
+        ictray_sessions=5000,
+        bare_sessions=5000,
+        noop_process_cpu=0.5,
+        noop_process_seconds=0.6,
+        bare_noop_process_cpu=0.2,
+        noop_service_cpu=service,
+        noop_service_warm_cpu=service / 2,
+        bare_noop_cpu=0.02,
     )
 
 

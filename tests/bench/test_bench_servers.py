@@ -29,10 +29,16 @@ def _measured(seconds: float) -> Measured:
 
 def test_each_server_is_a_figure_against_sqlite_with_the_target() -> None:
     run = ServerRun(
-        5000, 3, _measured(8.0), {"PostgreSQL": _measured(11.0), "MariaDB": _measured(13.0)},
+        5000,
+        3,
+        _measured(8.0),
+        {"PostgreSQL": _measured(11.0), "MariaDB": _measured(13.0)},
         {"PostgreSQL": "PostgreSQL 15.2", "MariaDB": "MariaDB 10.11.6"},
-        {"SQLite": [8.5, 8.0, 9.0], "PostgreSQL": [11.0, 12.0, 11.5],
-         "MariaDB": [13.0, 14.0, 13.5]},
+        {
+            "SQLite": [8.5, 8.0, 9.0],
+            "PostgreSQL": [11.0, 12.0, 11.5],
+            "MariaDB": [13.0, 14.0, 13.5],
+        },
     )
     postgres, mariadb = server_figures(run)
     assert postgres.name == "first copy into PostgreSQL vs SQLite (5,000 sessions, fastest of 3)"
@@ -42,8 +48,10 @@ def test_each_server_is_a_figure_against_sqlite_with_the_target() -> None:
     assert postgres.target == f"<= {SERVER_TARGET}x"
     assert "PostgreSQL 15.2" in postgres.note and "MariaDB 10.11.6" in mariadb.note
     (note,) = server_notes(run)
-    assert note == ("first copy seconds over runs: SQLite 8.5, 8.0, 9.0, PostgreSQL 11.0, "
-                    "12.0, 11.5, MariaDB 13.0, 14.0, 13.5")
+    assert note == (
+        "first copy seconds over runs: SQLite 8.5, 8.0, 9.0, PostgreSQL 11.0, "
+        "12.0, 11.5, MariaDB 13.0, 14.0, 13.5"
+    )
 
 
 def test_server_urls_are_checked_and_their_passwords_never_shown() -> None:
@@ -58,9 +66,19 @@ def test_server_urls_are_checked_and_their_passwords_never_shown() -> None:
 def test_the_command_line_refuses_a_url_of_the_wrong_kind(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ICTRAY_")}
     done = subprocess.run(
-        [sys.executable, "-m", "ictray", "bench", "--small", "--mysql",
-         "postgresql://u:secret@127.0.0.1/db"],
-        capture_output=True, text=True, timeout=60, env={**env, "TMPDIR": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "ictray",
+            "bench",
+            "--small",
+            "--mysql",
+            "postgresql://u:secret@127.0.0.1/db",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "TMPDIR": str(tmp_path)},
     )
     assert done.returncode == 2
     assert "--mysql takes a mysql:// URL" in done.stderr and "secret" not in done.stderr
@@ -75,8 +93,11 @@ def _bench_databases(url: str) -> list[str]:
 
 
 def test_the_same_sessions_go_into_each_server_and_no_database_is_left(tmp_path: Path) -> None:
-    chosen = {dialect: os.environ[variable] for dialect, variable in SERVER_VARIABLES.items()
-              if os.environ.get(variable)}
+    chosen = {
+        dialect: os.environ[variable]
+        for dialect, variable in SERVER_VARIABLES.items()
+        if os.environ.get(variable)
+    }
     if not chosen:
         pytest.skip("neither ICTRAY_TEST_POSTGRES nor ICTRAY_TEST_MYSQL is set")
     before = {dialect: _bench_databases(url) for dialect, url in chosen.items()}
@@ -87,9 +108,12 @@ def test_the_same_sessions_go_into_each_server_and_no_database_is_left(tmp_path:
     for measured in run.servers.values():
         assert measured.sessions == run.sqlite.sessions and measured.seconds > 0
     assert all(len(seconds) == 2 for seconds in run.seconds.values())
-    assert [line.split(" into ")[1] for line in said[:1 + len(chosen)]] == [
-        "SQLite (1 of 2)", *(f"{name} (1 of 2)" for name in run.servers)]
+    assert [line.split(" into ")[1] for line in said[: 1 + len(chosen)]] == [
+        "SQLite (1 of 2)",
+        *(f"{name} (1 of 2)" for name in run.servers),
+    ]
     names = [figure.name for figure in server_figures(run)]
-    assert names == [f"first copy into {name} vs SQLite (120 sessions, fastest of 2)"
-                     for name in run.servers]
+    assert names == [
+        f"first copy into {name} vs SQLite (120 sessions, fastest of 2)" for name in run.servers
+    ]
     assert {dialect: _bench_databases(url) for dialect, url in chosen.items()} == before

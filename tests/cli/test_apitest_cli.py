@@ -19,18 +19,43 @@ CLI = Callable[..., Any]
 @pytest.fixture
 def configured(cli: CLI, simulator, tmp_path: Path) -> dict[str, Path]:
     secret = {"SIM_SECRET": simulator.client_secret}
-    added = cli("site", "add", "sim", "--host", simulator.address, "--client-id",
-                simulator.client_id, "--client-secret-env", "SIM_SECRET", "--ca-bundle",
-                str(simulator.ca_bundle), env=secret)
+    added = cli(
+        "site",
+        "add",
+        "sim",
+        "--host",
+        simulator.address,
+        "--client-id",
+        simulator.client_id,
+        "--client-secret-env",
+        "SIM_SECRET",
+        "--ca-bundle",
+        str(simulator.ca_bundle),
+        env=secret,
+    )
     assert added.code == 0, added.err
     tested = cli("site", "test", "sim")
     assert tested.code == 0, tested.err
     assert "API version" in tested.out and "clock skew" in tested.out
     folder, database = tmp_path / "archive", tmp_path / "reports.db"
-    assert cli("dest", "add", "files", "--plugin", "filesystem",
-               "--option", f"directory={folder}").code == 0
-    assert cli("dest", "add", "reports", "--plugin", "sql",
-               "--option", f"connection_string=sqlite:///{database}").code == 0
+    assert (
+        cli(
+            "dest", "add", "files", "--plugin", "filesystem", "--option", f"directory={folder}"
+        ).code
+        == 0
+    )
+    assert (
+        cli(
+            "dest",
+            "add",
+            "reports",
+            "--plugin",
+            "sql",
+            "--option",
+            f"connection_string=sqlite:///{database}",
+        ).code
+        == 0
+    )
     return {"folder": folder, "database": database}
 
 
@@ -40,8 +65,21 @@ def _day_of(simulator) -> str:
 
 
 def test_a_time_window_to_a_folder_and_a_database(cli: CLI, simulator, configured) -> None:
-    result = cli("apitest", "--site", "sim", "--dest", "files", "--dest", "reports",
-                 "--type", "session_data", "--start", _day_of(simulator), "--duration", "5d")
+    result = cli(
+        "apitest",
+        "--site",
+        "sim",
+        "--dest",
+        "files",
+        "--dest",
+        "reports",
+        "--type",
+        "session_data",
+        "--start",
+        _day_of(simulator),
+        "--duration",
+        "5d",
+    )
     assert result.code == 0, result.out + result.err
     expected = {s.lsid for s in simulator.site.iter_sessions(start_from=0)}
     assert f"sim -> reports: session data: {len(expected)} stored" in result.out
@@ -54,10 +92,22 @@ def test_a_time_window_to_a_folder_and_a_database(cli: CLI, simulator, configure
 
 
 def test_session_ids_with_recordings(cli: CLI, simulator, configured) -> None:
-    with_recording = next(s for s in simulator.site.iter_sessions(start_from=0)
-                          if s.has_session_recording and s.end_time is not None)
-    result = cli("apitest", "--site", "sim", "--dest", "files", "--type",
-                 "session_data,session_recordings", "--session", with_recording.lsid)
+    with_recording = next(
+        s
+        for s in simulator.site.iter_sessions(start_from=0)
+        if s.has_session_recording and s.end_time is not None
+    )
+    result = cli(
+        "apitest",
+        "--site",
+        "sim",
+        "--dest",
+        "files",
+        "--type",
+        "session_data,session_recordings",
+        "--session",
+        with_recording.lsid,
+    )
     assert result.code == 0, result.out + result.err
     assert "session data: 1 stored" in result.out
     assert "session recordings: 1 stored" in result.out
@@ -71,8 +121,17 @@ def test_saved_xml_files_into_the_database(cli: CLI, simulator, configured, tmp_
     saved = tmp_path / "saved-report.xml"
     with saved.open("wb") as handle:
         write_session_list(sessions, handle)
-    result = cli("apitest", "--xml", str(saved), "--dest", "reports", "--type", "session_data",
-                 "--host", "support.example.com")
+    result = cli(
+        "apitest",
+        "--xml",
+        str(saved),
+        "--dest",
+        "reports",
+        "--type",
+        "session_data",
+        "--host",
+        "support.example.com",
+    )
     assert result.code == 0, result.out + result.err
     assert "session data: 7 stored" in result.out
     with sqlite3.connect(configured["database"]) as connection:
@@ -85,8 +144,7 @@ def test_saved_xml_files_into_the_database(cli: CLI, simulator, configured, tmp_
 def test_xml_recordings_need_the_site(cli: CLI, configured, tmp_path) -> None:
     saved = tmp_path / "report.xml"
     saved.write_text("<session_list></session_list>")
-    result = cli("apitest", "--xml", str(saved), "--dest", "files", "--type",
-                 "session_recordings")
+    result = cli("apitest", "--xml", str(saved), "--dest", "files", "--type", "session_recordings")
     assert result.code == 2
     assert "name the site they were extracted from with --site" in result.err
 
@@ -94,23 +152,50 @@ def test_xml_recordings_need_the_site(cli: CLI, configured, tmp_path) -> None:
 def test_an_error_document_is_not_a_report(cli: CLI, configured, tmp_path) -> None:
     saved = tmp_path / "answer.xml"
     saved.write_text("<error>Login failed</error>")
-    result = cli("apitest", "--xml", str(saved), "--dest", "files", "--type", "session_data",
-                 "--host", "h.example.com")
+    result = cli(
+        "apitest",
+        "--xml",
+        str(saved),
+        "--dest",
+        "files",
+        "--type",
+        "session_data",
+        "--host",
+        "h.example.com",
+    )
     assert result.code == 2
     assert "is an error answer from the appliance" in result.err
 
 
 def test_recordings_to_sql_are_refused_with_the_guides_reason(cli: CLI, configured) -> None:
-    result = cli("apitest", "--site", "sim", "--dest", "reports", "--type", "session_recordings",
-                 "--session", "0" * 32)
+    result = cli(
+        "apitest",
+        "--site",
+        "sim",
+        "--dest",
+        "reports",
+        "--type",
+        "session_recordings",
+        "--session",
+        "0" * 32,
+    )
     assert result.code == 2
     assert "destination 'reports' cannot take this" in result.err
 
 
 def test_an_unreachable_site_exits_1(cli: CLI, simulator, configured) -> None:
     simulator.faults.reject_credentials = True
-    result = cli("apitest", "--site", "sim", "--dest", "files", "--type", "session_data",
-                 "--start", _day_of(simulator))
+    result = cli(
+        "apitest",
+        "--site",
+        "sim",
+        "--dest",
+        "files",
+        "--type",
+        "session_data",
+        "--start",
+        _day_of(simulator),
+    )
     assert result.code == 1
     assert "the client secret was rejected" in result.out + result.err
 
@@ -123,7 +208,7 @@ def test_hostile_sessions_in_a_saved_report_are_refused_one_line_each(
     hostile = (
         f'<session lsid="{"1" * 32}"><lseq>1</lseq>{deep}</session>\n'
         f'<session lsid="{"2" * 32}"><start_time timestamp="99999999999999999999"/></session>\n'
-        '<session><lseq>3</lseq></session>\n'
+        "<session><lseq>3</lseq></session>\n"
     ).encode()
     report = io.BytesIO()
     write_session_list(good, report)
@@ -131,8 +216,17 @@ def test_hostile_sessions_in_a_saved_report_are_refused_one_line_each(
     cut = data.rindex(b"</session_list>")
     saved = tmp_path / "hostile.xml"
     saved.write_bytes(data[:cut] + hostile + data[cut:])
-    result = cli("apitest", "--xml", str(saved), "--dest", "reports", "--type", "session_data",
-                 "--host", "support.example.com")
+    result = cli(
+        "apitest",
+        "--xml",
+        str(saved),
+        "--dest",
+        "reports",
+        "--type",
+        "session_data",
+        "--host",
+        "support.example.com",
+    )
     assert result.code == 1, result.out + result.err
     text = result.out + result.err
     assert "Traceback" not in text and "RecursionError" not in text

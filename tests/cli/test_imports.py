@@ -15,8 +15,20 @@ import pytest
 
 #: modules some command needs, and which ones are the right ones for it
 HEAVY = (
-    "requests", "urllib3", "peewee", "keyring", "psycopg", "pymysql", "pymssql",
-    "cryptography", "trustme", "psutil", "xmltodict", "tkinter", "pystray", "PIL",
+    "requests",
+    "urllib3",
+    "peewee",
+    "keyring",
+    "psycopg",
+    "pymysql",
+    "pymssql",
+    "cryptography",
+    "trustme",
+    "psutil",
+    "xmltodict",
+    "tkinter",
+    "pystray",
+    "PIL",
 )
 
 
@@ -36,8 +48,11 @@ def _loaded_after(
     }
     if before:
         subprocess.run(
-            [sys.executable, "-m", "ictray", *before], check=True, capture_output=True,
-            timeout=60, env=env,
+            [sys.executable, "-m", "ictray", *before],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            env=env,
         )
     script = (
         "import json, sys\n"
@@ -71,13 +86,20 @@ def test_a_settings_command_loads_no_network_driver_or_desktop(tmp_path: Path) -
     assert code == 0, output
     assert "peewee" in loaded  # it did open the settings file
     assert not loaded & {
-        "requests", "urllib3", "psycopg", "pymysql", "pymssql", "trustme", "tkinter", "pystray"
+        "requests",
+        "urllib3",
+        "psycopg",
+        "pymysql",
+        "pymssql",
+        "trustme",
+        "tkinter",
+        "pystray",
     }, sorted(loaded)
 
 
 def test_a_run_with_nothing_to_do_loads_no_database_driver(tmp_path: Path) -> None:
     code, loaded, output = _loaded_after(tmp_path, ["run-now"], before=["init"])
     assert code == 0, output
-    assert not loaded & {"psycopg", "pymysql", "pymssql", "trustme", "tkinter", "pystray"}, (
-        sorted(loaded)
+    assert not loaded & {"psycopg", "pymysql", "pymssql", "trustme", "tkinter", "pystray"}, sorted(
+        loaded
     )

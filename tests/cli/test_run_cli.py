@@ -19,20 +19,49 @@ CLI = Callable[..., Any]
 @pytest.fixture
 def scheduled(cli: CLI, simulator, tmp_path: Path) -> Path:
     env = {"SIM_SECRET": simulator.client_secret}
-    assert cli("site", "add", "sim", "--host", simulator.address, "--client-id",
-               simulator.client_id, "--client-secret-env", "SIM_SECRET", "--ca-bundle",
-               str(simulator.ca_bundle), env=env).code == 0
+    assert (
+        cli(
+            "site",
+            "add",
+            "sim",
+            "--host",
+            simulator.address,
+            "--client-id",
+            simulator.client_id,
+            "--client-secret-env",
+            "SIM_SECRET",
+            "--ca-bundle",
+            str(simulator.ca_bundle),
+            env=env,
+        ).code
+        == 0
+    )
     folder = tmp_path / "archive"
-    assert cli("dest", "add", "files", "--plugin", "filesystem",
-               "--option", f"directory={folder}").code == 0
-    assert cli("schedule", "add", "often", "--every", "1m", "--transfer",
-               "sim:files:session_data,session_recordings").code == 0
+    assert (
+        cli(
+            "dest", "add", "files", "--plugin", "filesystem", "--option", f"directory={folder}"
+        ).code
+        == 0
+    )
+    assert (
+        cli(
+            "schedule",
+            "add",
+            "often",
+            "--every",
+            "1m",
+            "--transfer",
+            "sim:files:session_data,session_recordings",
+        ).code
+        == 0
+    )
     assert cli("settings", "app", "--log-folder", str(tmp_path / "logs")).code == 0
     return folder
 
 
-def test_run_now_prints_a_summary_and_exits_0(cli: CLI, simulator, scheduled: Path,
-                                              tmp_path: Path) -> None:
+def test_run_now_prints_a_summary_and_exits_0(
+    cli: CLI, simulator, scheduled: Path, tmp_path: Path
+) -> None:
     result = cli("run-now")
     assert result.code == 0, result.out + result.err
     assert "schedule 'often': completed" in result.out
@@ -64,8 +93,11 @@ def test_run_now_of_an_unknown_schedule(cli: CLI, scheduled: Path) -> None:
 
 def _start_service(cli_env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ictray", "service"], env=cli_env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "ictray", "service"],
+        env=cli_env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

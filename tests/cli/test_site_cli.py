@@ -242,9 +242,20 @@ def test_a_credential_store_keeps_the_secret_out_of_the_file(cli: CLI, tmp_path:
 
 
 def test_site_test_shows_the_api_version_and_clock_skew(cli: CLI, simulator) -> None:
-    cli("site", "add", "sim", "--host", simulator.address, "--client-id", simulator.client_id,
-        "--client-secret-env", "S", "--ca-bundle", str(simulator.ca_bundle),
-        env={"S": simulator.client_secret})
+    cli(
+        "site",
+        "add",
+        "sim",
+        "--host",
+        simulator.address,
+        "--client-id",
+        simulator.client_id,
+        "--client-secret-env",
+        "S",
+        "--ca-bundle",
+        str(simulator.ca_bundle),
+        env={"S": simulator.client_secret},
+    )
     simulator.faults.clock_offset = -120  # the appliance is two minutes behind this computer
     result = cli("site", "test", "sim")
     assert result.code == 0, result.err
@@ -254,13 +265,26 @@ def test_site_test_shows_the_api_version_and_clock_skew(cli: CLI, simulator) -> 
 
 
 def test_site_test_with_a_rejected_secret_exits_1_without_retrying(cli: CLI, simulator) -> None:
-    cli("site", "add", "sim", "--host", simulator.address, "--client-id", simulator.client_id,
-        "--client-secret-env", "S", "--ca-bundle", str(simulator.ca_bundle),
-        env={"S": "an-old-secret-value"})
+    cli(
+        "site",
+        "add",
+        "sim",
+        "--host",
+        simulator.address,
+        "--client-id",
+        simulator.client_id,
+        "--client-secret-env",
+        "S",
+        "--ca-bundle",
+        str(simulator.ca_bundle),
+        env={"S": "an-old-secret-value"},
+    )
     before = simulator.server.count(path="/oauth2/token")
     result = cli("site", "test", "sim")
     assert result.code == 1
-    assert ("site sim: the client secret was rejected; was it regenerated on the appliance?"
-            in result.err)
+    assert (
+        "site sim: the client secret was rejected; was it regenerated on the appliance?"
+        in result.err
+    )
     assert simulator.server.count(path="/oauth2/token") - before == 1
     assert "an-old-secret-value" not in result.out + result.err

@@ -63,15 +63,22 @@ def test_saving_a_format_under_which_one_file_replaces_another_warns(
     app = make_app(tray=False)
     dialog = open_dialog(app, PLUGINS)
     _add(dialog, "File System")
-    fill(dialog.form, {
-        "name": "by-key", "directory": str(tmp_path / "by-key"),
-        "name_format": "%EXTERNAL_KEY%.%EXTENSION%", "conflict_handling": "Overwrite",
-    })
+    fill(
+        dialog.form,
+        {
+            "name": "by-key",
+            "directory": str(tmp_path / "by-key"),
+            "name_format": "%EXTERNAL_KEY%.%EXTENSION%",
+            "conflict_handling": "Overwrite",
+        },
+    )
     dialog.buttons["Save"].invoke()
     pump(dialog)
     text = dialog.message.cget("text")
-    assert text.startswith("The destination 'by-key' was added. The File Name Format has no "
-                           "%LSID%, so two sessions can get the same file name"), text
+    assert text.startswith(
+        "The destination 'by-key' was added. The File Name Format has no "
+        "%LSID%, so two sessions can get the same file name"
+    ), text
     assert str(dialog.message.cget("foreground")) == WARNING_COLOUR
     assert query(settings.path, "SELECT count(*) FROM destination WHERE name = 'by-key'") == [(1,)]
     screenshot(dialog, "plugin-configuration-caution")

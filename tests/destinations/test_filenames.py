@@ -53,8 +53,10 @@ def test_valid_formats_are_kept_as_typed(text: str) -> None:
         ("%FOO%.%EXTENSION%", "unknown replacement value %FOO%"),
         ("%LSID%-%TIMESTAMP%", "unknown replacement value %TIMESTAMP%"),
         ("%COM1%", "unknown replacement value %COM1%"),
-        ("%lsid%.%EXTENSION%", "%lsid% is not a replacement value: they are case sensitive, "
-                               "write %LSID%"),
+        (
+            "%lsid%.%EXTENSION%",
+            "%lsid% is not a replacement value: they are case sensitive, write %LSID%",
+        ),
         ("%Support_Site_Host%", "write %SUPPORT_SITE_HOST%"),
         ("%LSID", "unmatched % at position 1"),
         ("%LSID%-100%.%EXTENSION%", "unmatched % at position 11"),
@@ -123,8 +125,13 @@ def test_each_replacement_value(token: str, fields: dict[str, Any], expected: st
 def test_all_values_in_one_name() -> None:
     name = render(
         "%LSEQ%_%LSID%_%EXTERNAL_KEY%_%SESSION_TYPE%_%SUPPORT_SITE_HOST%_%INSTANCE%.%EXTENSION%",
-        meta(DataType.COMMAND_SHELL_RECORDINGS, lseq=7, external_key="K", session_type="support",
-             instance=0),
+        meta(
+            DataType.COMMAND_SHELL_RECORDINGS,
+            lseq=7,
+            external_key="K",
+            session_type="support",
+            instance=0,
+        ),
     )
     assert name.name == f"7_{LSID}_K_support_{HOST}_0.flv"
     assert name.folders == ()
@@ -157,10 +164,16 @@ def test_session_type_defaults_to_the_kind_of_data() -> None:
     [
         (DataType.SESSION_DATA, {"extension": "xml"}, f"{HOST}-support-{LSID}.xml"),
         (DataType.SESSION_RECORDINGS, {}, f"{HOST}-support-{LSID}.flv"),
-        (DataType.SHOW_MY_SCREEN_RECORDINGS, {"instance": 1},
-         f"{HOST}-support-{LSID}-show-my-screen-1.flv"),
-        (DataType.COMMAND_SHELL_RECORDINGS, {"instance": 0},
-         f"{HOST}-support-{LSID}-command-shell-0.flv"),
+        (
+            DataType.SHOW_MY_SCREEN_RECORDINGS,
+            {"instance": 1},
+            f"{HOST}-support-{LSID}-show-my-screen-1.flv",
+        ),
+        (
+            DataType.COMMAND_SHELL_RECORDINGS,
+            {"instance": 0},
+            f"{HOST}-support-{LSID}-command-shell-0.flv",
+        ),
         (DataType.PRESENTATION_DATA, {"extension": "xml"}, f"{HOST}-presentation-{LSID}.xml"),
         (DataType.PRESENTATION_RECORDINGS, {}, f"{HOST}-presentation-{LSID}.flv"),
     ],
@@ -212,7 +225,7 @@ HOSTILE_KEYS = [
     "C:\\Windows\\System32\\drivers",
     "/etc/shadow",
     "\\\\server\\share\\file",
-    "a:b*c?d\"e<f>g|h",
+    'a:b*c?d"e<f>g|h',
     "tab\there\nnew\x00nul\x1f\x7f\x85",
     "\ud800lone surrogate",
     "..",
@@ -245,7 +258,12 @@ def _assert_storable(component: str) -> None:
     assert not component.startswith("."), component
     assert not component.endswith((".", " ")), component
     assert component.split(".")[0].rstrip(" ").upper() not in {
-        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        "CONIN$",
+        "CONOUT$",
         *(f"{d}{n}" for d in ("COM", "LPT") for n in "123456789¹²³"),
     }, component
     assert len(component.encode("utf-8")) <= MAX_NAME_BYTES
@@ -275,7 +293,7 @@ def test_hostile_values_used_as_folders_stay_one_folder_each(key: str) -> None:
     [
         ("../../etc/passwd", "_.._.._etc_passwd.flv"),
         ("\\\\server\\share\\file", "__server_share_file.flv"),
-        ("a:b*c?d\"e<f>g|h", "a_b_c_d_e_f_g_h.flv"),
+        ('a:b*c?d"e<f>g|h', "a_b_c_d_e_f_g_h.flv"),
         ("CON", "_CON.flv"),
         ("..", "_...flv"),
         ("", "_.flv"),

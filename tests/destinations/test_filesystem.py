@@ -95,15 +95,34 @@ def rich_session(lsid: str, external_key: str | None = None) -> Session:
         primary_customer_gsnumber=3,
         primary_rep_gsnumber=2,
         primary_rep_id="5",
-        customers=[Customer(3, username="alice", primary_cust=True,
-                            info=CustomerInfo(name="Alice", issue="Printer"))],
-        representatives=[Representative(2, id="5", username="bob", display_name="Bob",
-                                        session_owner=True, primary_rep=True,
-                                        seconds_involved=3600)],
+        customers=[
+            Customer(
+                3,
+                username="alice",
+                primary_cust=True,
+                info=CustomerInfo(name="Alice", issue="Printer"),
+            )
+        ],
+        representatives=[
+            Representative(
+                2,
+                id="5",
+                username="bob",
+                display_name="Bob",
+                session_owner=True,
+                primary_rep=True,
+                seconds_involved=3600,
+            )
+        ],
         events=[
             Event(1714550400, "Session Start", performed_by=Party("system", 0, "System")),
-            Event(1714550500, "Chat Message", performed_by=Party("representative", 2, "Bob"),
-                  destination=Party("customer", 3, "Alice"), body="héllo <there> & ✓"),
+            Event(
+                1714550500,
+                "Chat Message",
+                performed_by=Party("representative", 2, "Bob"),
+                destination=Party("customer", 3, "Alice"),
+                body="héllo <there> & ✓",
+            ),
         ],
     )
 
@@ -159,8 +178,11 @@ def test_defaults(folder: Path) -> None:
         ({"retention_count": "-1"}, "retention_count", "enter 0 or more"),
         ({"retention_count": "2.5"}, "retention_count", "'2.5' is not a number of backups"),
         ({"retention_count": "two"}, "retention_count", "leave it empty to keep all backups"),
-        ({"retention_count": "3", "name_format": "backup.%EXTENSION%"}, "retention_count",
-         "must contain %SUPPORT_SITE_HOST%"),
+        (
+            {"retention_count": "3", "name_format": "backup.%EXTENSION%"},
+            "retention_count",
+            "must contain %SUPPORT_SITE_HOST%",
+        ),
         ({"colour": "red"}, "colour", "has no option 'colour'"),
     ],
 )
@@ -211,8 +233,11 @@ def test_append_number_follows_the_guides_example(make: Make, folder: Path) -> N
 
 def test_append_number_takes_the_smallest_free_number(make: Make, folder: Path) -> None:
     folder.mkdir()
-    for name in (GUIDE_NAME, "support.example.com-support-1234.1.flv",
-                 "support.example.com-support-1234.3.flv"):
+    for name in (
+        GUIDE_NAME,
+        "support.example.com-support-1234.1.flv",
+        "support.example.com-support-1234.3.flv",
+    ):
         (folder / name).write_bytes(b"old")
     dest = make()
     assert store(dest, recording(), b"new").name == "support.example.com-support-1234.2.flv"
@@ -289,9 +314,7 @@ def test_many_writers_at_once_each_get_their_own_number(make: Make, folder: Path
     assert set(names(folder)) == expected
 
 
-def test_the_extension_learned_during_the_download_names_the_file(
-    make: Make, folder: Path
-) -> None:
+def test_the_extension_learned_during_the_download_names_the_file(make: Make, folder: Path) -> None:
     dest = make()
     with dest.file_writer(recording()) as sink:
         sink.write(b"mp4 data")
@@ -299,9 +322,7 @@ def test_the_extension_learned_during_the_download_names_the_file(
     assert names(folder) == ["support.example.com-support-1234.mp4"]
 
 
-def test_a_late_extension_may_move_the_file_to_another_sub_folder(
-    make: Make, folder: Path
-) -> None:
+def test_a_late_extension_may_move_the_file_to_another_sub_folder(make: Make, folder: Path) -> None:
     dest = make(name_format="%EXTENSION%/%LSID%.%EXTENSION%")
     with dest.file_writer(recording()) as sink:
         sink.write(b"mp4 data")
@@ -375,7 +396,8 @@ def test_session_files_reparse_to_the_same_sessions(make: Make, folder: Path) ->
     sessions = [rich_session("a" * 32, "INC-1"), rich_session("b" * 32)]
     locations = make().write_sessions(HOST, sessions)
     assert [Path(p).name for p in locations] == [
-        f"{HOST}-support-{'a' * 32}.xml", f"{HOST}-support-{'b' * 32}.xml",
+        f"{HOST}-support-{'a' * 32}.xml",
+        f"{HOST}-support-{'b' * 32}.xml",
     ]
     for location, session in zip(locations, sessions, strict=True):
         data = Path(location).read_bytes()
@@ -396,9 +418,14 @@ def test_the_other_download_format_leaves_the_namespace_out(make: Make) -> None:
 
 
 def test_presentation_files_reparse(make: Make) -> None:
-    item = Presentation(lsid=LSID_P1, lseq=3, start_time=1714550400, external_key="EK",
-                        presenters=[Representative(2, id="5", username="bob")],
-                        attendees=[Customer(9, username="carol")])
+    item = Presentation(
+        lsid=LSID_P1,
+        lseq=3,
+        start_time=1714550400,
+        external_key="EK",
+        presenters=[Representative(2, id="5", username="bob")],
+        attendees=[Customer(9, username="carol")],
+    )
     [location] = make().write_presentations(HOST, [item])
     assert Path(location).name == f"{HOST}-presentation-{LSID_P1}.xml"
     assert list(iter_presentations(Path(location).read_bytes())) == [item]
@@ -430,8 +457,20 @@ def test_a_bad_session_in_a_batch_stores_none_of_it(make: Make, folder: Path) ->
 
 
 def test_hostile_external_keys_stay_inside_the_folder(make: Make, folder: Path) -> None:
-    keys = ["../../escape", "..\\..\\escape", "/etc/passwd", "C:\\Windows\\x", "\\\\srv\\sh\\x",
-            "CON", "nul.txt", "..", "a:b*c?\"<>|", "x" * 400, "日本語🎉", "   "]
+    keys = [
+        "../../escape",
+        "..\\..\\escape",
+        "/etc/passwd",
+        "C:\\Windows\\x",
+        "\\\\srv\\sh\\x",
+        "CON",
+        "nul.txt",
+        "..",
+        'a:b*c?"<>|',
+        "x" * 400,
+        "日本語🎉",
+        "   ",
+    ]
     dest = make(name_format="%EXTERNAL_KEY%.%EXTENSION%")
     locations = dest.write_sessions(
         HOST, [rich_session(f"s{i}", key) for i, key in enumerate(keys)]
@@ -515,10 +554,15 @@ def test_retention_keeps_the_newest_prior_backups_of_that_site(make: Make, folde
     numbered.write_bytes(b"old")
     os.utime(numbered, (1_700_000_000 + 5 * 86400 + 60,) * 2)
     others = _backups_of_past_days(folder, 3, host="other.example.com")
-    unrelated = [folder / name for name in (
-        "support.example.com-support-1234.xml", "support.example.com-2024-04-01.nsb.bak",
-        "support.example.com.nsb", "notes.txt",
-    )]
+    unrelated = [
+        folder / name
+        for name in (
+            "support.example.com-support-1234.xml",
+            "support.example.com-2024-04-01.nsb.bak",
+            "support.example.com.nsb",
+            "notes.txt",
+        )
+    ]
     for path in unrelated:
         path.write_bytes(b"keep me")
         os.utime(path, (1_000_000_000,) * 2)
@@ -529,8 +573,11 @@ def test_retention_keeps_the_newest_prior_backups_of_that_site(make: Make, folde
     removed = sorted(stored.removed_by_retention)
     assert removed == sorted(str(p) for p in old[:4])
     assert set(names(folder)) == {
-        new.name, numbered.name, old[4].name,
-        *(p.name for p in others), *(p.name for p in unrelated),
+        new.name,
+        numbered.name,
+        old[4].name,
+        *(p.name for p in others),
+        *(p.name for p in unrelated),
     }
 
 
@@ -561,8 +608,14 @@ def test_retention_does_not_touch_recordings(make: Make, folder: Path) -> None:
 
 def test_retention_with_a_custom_format_in_a_sub_folder(make: Make, folder: Path) -> None:
     dest = make(name_format="backups/%SUPPORT_SITE_HOST%.%EXTENSION%", retention_count="1")
-    stored = [store(make(today=date(2024, 5, day), name_format=dest.name_format,
-                         retention_count="1"), backup(), b"x") for day in (1, 2)]
+    stored = [
+        store(
+            make(today=date(2024, 5, day), name_format=dest.name_format, retention_count="1"),
+            backup(),
+            b"x",
+        )
+        for day in (1, 2)
+    ]
     for index, path in enumerate(stored):
         os.utime(path, (1_700_000_000 + index,) * 2)
     third_stored = store_file(dest, backup(), b"y")

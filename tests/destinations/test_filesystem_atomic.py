@@ -115,7 +115,8 @@ with dest.file_writer(meta) as sink:
 def test_a_killed_writer_leaves_no_file_and_the_next_run_tidies_up(tmp_path: Path) -> None:
     writer = subprocess.Popen(
         [sys.executable, "-c", _CRASHING_WRITER, str(tmp_path)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert writer.stdout is not None
@@ -159,8 +160,13 @@ def test_the_sweep_removes_only_its_own_old_temporary_files(tmp_path: Path) -> N
     own = tmp_path / ".ictray-fedcba9876543210.partial"
     lookalikes = [
         tmp_path / name
-        for name in (".ictray-notes", ".ictray-0123.partial", ".hidden.partial",
-                     "ictray-0123456789abcdef.partial", ".ictray-0123456789abcdef.partial.keep")
+        for name in (
+            ".ictray-notes",
+            ".ictray-0123.partial",
+            ".hidden.partial",
+            "ictray-0123456789abcdef.partial",
+            ".ictray-0123456789abcdef.partial.keep",
+        )
     ]
     folder = tmp_path / ".ictray-aaaaaaaaaaaaaaaa.partial"
     folder.mkdir()

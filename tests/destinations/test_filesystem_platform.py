@@ -53,9 +53,22 @@ def test_the_system_drive_is_not_a_mapped_drive() -> None:
 
 def test_the_windows_side_type_checks_for_win32() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--platform", "win32", "--no-error-summary",
-         "--follow-imports=silent", "ictray/platform", "ictray/destinations/atomic.py",
-         "ictray/destinations/filesystem.py", "ictray/destinations/filenames.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--platform",
+            "win32",
+            "--no-error-summary",
+            "--follow-imports=silent",
+            "ictray/platform",
+            "ictray/destinations/atomic.py",
+            "ictray/destinations/filesystem.py",
+            "ictray/destinations/filenames.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -79,8 +79,11 @@ def test_event_ids_interleaved_with_another_writers_are_listed_not_guessed(
     stored = read_stored(sqlite_url)
     for session in batch:
         assert stored[SITE, session.lsid] == expected_stored(session, SITE)
-    interleaved = [event for event in stored[SITE, other.lsid]["events"]
-                   if event["row"]["type"] == "from another writer"]
+    interleaved = [
+        event
+        for event in stored[SITE, other.lsid]["events"]
+        if event["row"]["type"] == "from another writer"
+    ]
     assert len(interleaved) == 6  # two chat messages in each of the three sessions
 
 
@@ -194,11 +197,18 @@ def test_sql_server_rows_go_in_order_in_as_few_statements_as_its_limits_allow(co
 
 
 def test_every_dialect_inserts_through_its_bulk_form():
-    forms = {name: type(inserter_for(dialect, Statements(dialect), None)).__name__  # type: ignore[arg-type]
-             for name, dialect in DIALECTS.items()}
-    assert forms == {"sqlite": "ValuesInserter", "mssql": "ValuesInserter",
-                     "postgresql": "CopyInserter", "mysql": "LiteralInserter"}
+    forms = {
+        name: type(inserter_for(dialect, Statements(dialect), None)).__name__  # type: ignore[arg-type]
+        for name, dialect in DIALECTS.items()
+    }
+    assert forms == {
+        "sqlite": "ValuesInserter",
+        "mssql": "ValuesInserter",
+        "postgresql": "CopyInserter",
+        "mysql": "LiteralInserter",
+    }
     copy = Statements(DIALECTS["postgresql"]).copy("team")
     assert copy == 'COPY "team" ("session_id", "team_id", "name", "is_primary") FROM STDIN'
-    assert re.fullmatch(r"INSERT INTO `team` \(.*\) VALUES ",
-                        Statements(DIALECTS["mysql"]).insert_prefix("team"))
+    assert re.fullmatch(
+        r"INSERT INTO `team` \(.*\) VALUES ", Statements(DIALECTS["mysql"]).insert_prefix("team")
+    )

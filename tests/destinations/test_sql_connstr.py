@@ -69,8 +69,15 @@ from ictray.destinations.sql.dialects import MssqlDialect
 )
 def test_both_forms_are_understood(text, expected):
     info = parse_connection_string(text)
-    assert (info.dialect, info.host, info.port, info.instance, info.database, info.user,
-            info.password) == expected
+    assert (
+        info.dialect,
+        info.host,
+        info.port,
+        info.instance,
+        info.database,
+        info.user,
+        info.password,
+    ) == expected
 
 
 def test_admin_form_options_reach_the_driver_settings():
@@ -100,8 +107,10 @@ def test_sqlite_takes_a_windows_path():
     [
         ("", ["empty", "Server="]),
         ("just some text", ["not a connection string", "Server="]),
-        ("Server=db;Database=d;User Id=u;Integrated Security=SSPI;",
-         ["Windows authentication", "User Id="]),
+        (
+            "Server=db;Database=d;User Id=u;Integrated Security=SSPI;",
+            ["Windows authentication", "User Id="],
+        ),
         ("Database=d;User Id=u;Password=p;", ["no server", "Server="]),
         ("Server=db;User Id=u;Password=p;", ["no database", "Database="]),
         ("Server=db;Database=d;Password=p;", ["no login", "User Id="]),
@@ -133,13 +142,18 @@ def test_mistakes_are_named_with_the_fix(text, words):
 @pytest.mark.parametrize(
     ("text", "public", "password"),
     [
-        ("Server=db;Database=d;User Id=u;Password=s3cret;Encrypt=true;",
-         "Server=db;Database=d;User Id=u;Encrypt=true;", "s3cret"),
-        ("Server=db;PWD=\"a;b\"\"c\";Database=d;User Id=u",
-         "Server=db;Database=d;User Id=u", 'a;b"c'),
+        (
+            "Server=db;Database=d;User Id=u;Password=s3cret;Encrypt=true;",
+            "Server=db;Database=d;User Id=u;Encrypt=true;",
+            "s3cret",
+        ),
+        ('Server=db;PWD="a;b""c";Database=d;User Id=u', "Server=db;Database=d;User Id=u", 'a;b"c'),
         ("mssql://ic:p%40ss@db:1433/Bomgar", "mssql://ic@db:1433/Bomgar", "p@ss"),
-        ("postgresql://u:pa@ss?word@h/d?sslmode=require", "postgresql://u@h/d?sslmode=require",
-         "pa@ss?word"),
+        (
+            "postgresql://u:pa@ss?word@h/d?sslmode=require",
+            "postgresql://u@h/d?sslmode=require",
+            "pa@ss?word",
+        ),
         ("mysql://root@127.0.0.1:3306/test", "mysql://root@127.0.0.1:3306/test", None),
         ("Server=db;Database=d;User Id=u;", "Server=db;Database=d;User Id=u;", None),
     ],
@@ -260,15 +274,23 @@ def test_a_windows_login_with_its_password_works_everywhere(text, windows):
 @pytest.mark.parametrize(
     ("text", "public", "secrets"),
     [
-        ("postgresql://u:pw@h/d?sslmode=require&sslpassword=K%26ey",
-         "postgresql://u@h/d?sslmode=require", {"": "pw", "sslpassword": "K&ey"}),
+        (
+            "postgresql://u:pw@h/d?sslmode=require&sslpassword=K%26ey",
+            "postgresql://u@h/d?sslmode=require",
+            {"": "pw", "sslpassword": "K&ey"},
+        ),
         ("postgresql://u@h/d?sslpassword=a+b", "postgresql://u@h/d", {"sslpassword": "a b"}),
-        ("Server=db;Database=d;User Id=u;pwd=s3;", "Server=db;Database=d;User Id=u;",
-         {"": "s3"}),
-        ("Server=db;Database=d;User Id=u;PASSWORD=s3;", "Server=db;Database=d;User Id=u;",
-         {"": "s3"}),
-        ("mysql://root@127.0.0.1:3306/test?ssl_ca=/ca.pem", "mysql://root@127.0.0.1:3306/test"
-         "?ssl_ca=/ca.pem", {}),
+        ("Server=db;Database=d;User Id=u;pwd=s3;", "Server=db;Database=d;User Id=u;", {"": "s3"}),
+        (
+            "Server=db;Database=d;User Id=u;PASSWORD=s3;",
+            "Server=db;Database=d;User Id=u;",
+            {"": "s3"},
+        ),
+        (
+            "mysql://root@127.0.0.1:3306/test?ssl_ca=/ca.pem",
+            "mysql://root@127.0.0.1:3306/test?ssl_ca=/ca.pem",
+            {},
+        ),
     ],
 )
 def test_every_secret_splits_out_and_joins_back(text, public, secrets):
@@ -283,8 +305,16 @@ def test_every_secret_splits_out_and_joins_back(text, public, secrets):
 
 @pytest.mark.parametrize(
     ("name", "secret"),
-    [("sslpassword", True), ("Pwd", True), ("PASSWORD", True), ("client_secret", True),
-     ("Pass Word", True), ("sslmode", False), ("User Id", False), ("passfile", False)],
+    [
+        ("sslpassword", True),
+        ("Pwd", True),
+        ("PASSWORD", True),
+        ("client_secret", True),
+        ("Pass Word", True),
+        ("sslmode", False),
+        ("User Id", False),
+        ("passfile", False),
+    ],
 )
 def test_password_like_names_are_secrets_whatever_their_case(name, secret):
     assert is_secret_key(name) is secret

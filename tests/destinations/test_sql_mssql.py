@@ -21,10 +21,17 @@ from ictray.destinations.sql.statements import MAX_KEYS, Statements
 from ictray.destinations.sql.tables import EVENT_CHILDREN, SESSION_CHILDREN, TABLES, VERSION_TABLE
 
 # sqlglot reads T-SQL's TINYINT (0 to 255) as UTINYINT.
-TSQL_TYPES = {exp.DataType.Type.BIGINT, exp.DataType.Type.INT, exp.DataType.Type.UTINYINT,
-              exp.DataType.Type.NVARCHAR, exp.DataType.Type.DATETIME2}
-ALL_TABLES = {**{table: ("id", *columns) for table, columns in TABLES.items()},
-              VERSION_TABLE: ("version", "applied_at")}
+TSQL_TYPES = {
+    exp.DataType.Type.BIGINT,
+    exp.DataType.Type.INT,
+    exp.DataType.Type.UTINYINT,
+    exp.DataType.Type.NVARCHAR,
+    exp.DataType.Type.DATETIME2,
+}
+ALL_TABLES = {
+    **{table: ("id", *columns) for table, columns in TABLES.items()},
+    VERSION_TABLE: ("version", "applied_at"),
+}
 
 
 def _parse(sql: str) -> exp.Expression:
@@ -39,13 +46,20 @@ def _writer_statements() -> list[str]:
     found = [statements.insert(table) for table in TABLES]
     found += [statements.insert(table, 3) for table in TABLES]  # INSERT ... SELECT ... ORDER BY
     for count in (1, 3, MAX_KEYS):
-        found += [statements.select_session_ids(count), statements.select_event_ids(count),
-                  statements.select_event_id_ranges(count), statements.delete_sessions(count)]
+        found += [
+            statements.select_session_ids(count),
+            statements.select_event_ids(count),
+            statements.select_event_id_ranges(count),
+            statements.delete_sessions(count),
+        ]
         found += [statements.delete_event_children(table, count) for table in EVENT_CHILDREN]
-        found += [statements.delete_session_children(table, count)
-                  for table in SESSION_CHILDREN]
-    found += [statements.update_external_key(), statements.select_external_key(),
-              statements.select_version(), statements.insert_version()]
+        found += [statements.delete_session_children(table, count) for table in SESSION_CHILDREN]
+    found += [
+        statements.update_external_key(),
+        statements.select_external_key(),
+        statements.select_version(),
+        statements.insert_version(),
+    ]
     found += [statements.select_no_rows(table) for table in TABLES]
     lock = MssqlDialect.lock_schema_sql
     assert lock is not None
@@ -111,12 +125,19 @@ def test_ddl_is_tsql_with_the_standard_tables():
 
 
 def test_ddl_text_columns_are_unicode_and_times_utc_datetimes():
-    ddl = {statement.name: _parse(statement.sql) for statement in load_ddl("mssql")
-           if statement.kind == "table"}
-    session = {column.name: column.args["kind"]
-               for column in ddl["session"].find_all(exp.ColumnDef)}
+    ddl = {
+        statement.name: _parse(statement.sql)
+        for statement in load_ddl("mssql")
+        if statement.kind == "table"
+    }
+    session = {
+        column.name: column.args["kind"] for column in ddl["session"].find_all(exp.ColumnDef)
+    }
     assert session["start_time"].this == exp.DataType.Type.DATETIME2
     assert session["lsid"].this == exp.DataType.Type.NVARCHAR
-    information = next(column for column in ddl["system_information"].find_all(exp.ColumnDef)
-                       if column.name == "information")
+    information = next(
+        column
+        for column in ddl["system_information"].find_all(exp.ColumnDef)
+        if column.name == "information"
+    )
     assert information.args["kind"].sql("tsql") == "NVARCHAR(MAX)"

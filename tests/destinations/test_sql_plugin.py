@@ -25,15 +25,23 @@ def test_registered_under_sql():
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("True", "true"), ("false", "false"), ("YES", "true"), ("no", "false"), ("1", "true"),
-     ("0", "false"), (None, "true")],
+    [
+        ("True", "true"),
+        ("false", "false"),
+        ("YES", "true"),
+        ("no", "false"),
+        ("1", "true"),
+        ("0", "false"),
+        (None, "true"),
+    ],
 )
 def test_store_system_information_is_normalised(typed, stored, sqlite_url):
     values = {"connection_string": sqlite_url}
     if typed is not None:
         values["store_system_information"] = typed
     assert SqlDestination.validate_options(values) == {
-        "connection_string": sqlite_url, "store_system_information": stored,
+        "connection_string": sqlite_url,
+        "store_system_information": stored,
     }
 
 
@@ -53,16 +61,22 @@ def test_option_mistakes_name_the_field():
 
 def test_options_carry_the_guide_labels():
     labels = {spec.key: spec.label for spec in SqlDestination.options}
-    assert labels == {"connection_string": "Connection String",
-                      "store_system_information": "Should Store System Information"}
+    assert labels == {
+        "connection_string": "Connection String",
+        "store_system_information": "Should Store System Information",
+    }
     assert all(spec.tooltip for spec in SqlDestination.options)
 
 
 def test_only_session_data_is_accepted_with_the_guide_reasons():
     SqlDestination.check_data_types([DataType.SESSION_DATA])
-    for data_type in (DataType.SESSION_RECORDINGS, DataType.SHOW_MY_SCREEN_RECORDINGS,
-                      DataType.COMMAND_SHELL_RECORDINGS, DataType.PRESENTATION_RECORDINGS,
-                      DataType.SITE_BACKUPS):
+    for data_type in (
+        DataType.SESSION_RECORDINGS,
+        DataType.SHOW_MY_SCREEN_RECORDINGS,
+        DataType.COMMAND_SHELL_RECORDINGS,
+        DataType.PRESENTATION_RECORDINGS,
+        DataType.SITE_BACKUPS,
+    ):
         with pytest.raises(ValidationError) as caught:
             SqlDestination.check_data_types([data_type])
         assert "cannot be used to store session recordings or site backups" in str(caught.value)
@@ -74,8 +88,10 @@ def test_only_session_data_is_accepted_with_the_guide_reasons():
 
 @pytest.mark.parametrize(
     "text",
-    ["Server=db,1433;Database=Bomgar;User Id=ic;Password='Tr1cky;Pass';",
-     "postgresql://ic:Tr1cky%3BPass@db:5432/reports"],
+    [
+        "Server=db,1433;Database=Bomgar;User Id=ic;Password='Tr1cky;Pass';",
+        "postgresql://ic:Tr1cky%3BPass@db:5432/reports",
+    ],
 )
 def test_the_password_goes_to_the_secrets(text):
     options = SqlDestination.validate_options({"connection_string": text})
@@ -124,8 +140,9 @@ def test_a_newer_schema_is_refused(sql_url, db_connect):
     destination.test()
     connection = db_connect(sql_url)
     cursor = connection.cursor()
-    cursor.execute("INSERT INTO ictray_schema (version, applied_at) "
-                   "VALUES (99, '2030-01-01 00:00:00')")
+    cursor.execute(
+        "INSERT INTO ictray_schema (version, applied_at) VALUES (99, '2030-01-01 00:00:00')"
+    )
     connection.commit()
     connection.close()
     with pytest.raises(DestinationError, match=r"newer ictray.*version 99"):
@@ -277,8 +294,10 @@ def test_a_real_deadlock_is_recognised_as_worth_retrying(sql_url, db_connect, ma
             connection.rollback()
 
     ready = threading.Barrier(2)
-    threads = [threading.Thread(target=cross, args=(first, lsids[0], lsids[1], ready)),
-               threading.Thread(target=cross, args=(second, lsids[1], lsids[0], ready))]
+    threads = [
+        threading.Thread(target=cross, args=(first, lsids[0], lsids[1], ready)),
+        threading.Thread(target=cross, args=(second, lsids[1], lsids[0], ready)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -61,8 +61,11 @@ def test_the_guide_mapping_on_concrete_values(sql_url, make_session, read_stored
     assert base64.b64decode(encoded["encoded_body"]).decode() == "bell\x07 and tab\there"
     sysinfo = stored["events"][2]["system_information"]
     assert [category for category, _ in sysinfo] == ["Drives", "General"]
-    assert sysinfo[0][1]["rows"][0] == [("Drive", "C:"), ("Type", "Fixed <SSD>"),
-                                        ("Percent Used", "63%")]
+    assert sysinfo[0][1]["rows"][0] == [
+        ("Drive", "C:"),
+        ("Type", "Fixed <SSD>"),
+        ("Percent Used", "63%"),
+    ]
     assert dict(stored["events"][7]["data"])["note/@lang"] == "en"
 
 
@@ -94,8 +97,10 @@ def test_the_same_lsid_on_two_sites_is_two_sessions(sql_url, make_session, read_
     with _destination(sql_url) as destination:
         destination.write_sessions(SITE, [session])
         destination.write_sessions("other.example.com", [session])
-    assert sorted(read_stored(sql_url)) == [("other.example.com", session.lsid),
-                                            (SITE, session.lsid)]
+    assert sorted(read_stored(sql_url)) == [
+        ("other.example.com", session.lsid),
+        (SITE, session.lsid),
+    ]
 
 
 def _refuse(url: str, session: Any, db_connect: Any, refuse: bool) -> None:
@@ -186,7 +191,7 @@ def test_two_writers_at_once_keep_each_event_with_its_data(
         try:
             with _destination(sql_url) as destination:
                 for start in range(0, len(sessions), 3):
-                    destination.write_sessions(SITE, sessions[start:start + 3])
+                    destination.write_sessions(SITE, sessions[start : start + 3])
         except BaseException as error:  # reported by the main thread
             errors.append(error)
 
@@ -207,7 +212,7 @@ def test_simulated_sessions_round_trip_and_close(sql_url, read_stored, expected_
     assert any(session.in_progress for session in first)
     destination = _destination(sql_url)
     for start in range(0, len(first), 100):
-        destination.write_sessions(site.host, first[start:start + 100])
+        destination.write_sessions(site.host, first[start : start + 100])
 
     site.advance(6 * 3600)  # every session running at the first pass has ended now
     closed_now = [site.session(session.lsid) for session in first if session.in_progress]
@@ -227,12 +232,16 @@ def _kill_other_connections(url: str, db_connect: Any) -> int:
     connection = db_connect(url)
     cursor = connection.cursor()
     if url.startswith("postgresql"):
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         killed = len(cursor.fetchall())
     else:
-        cursor.execute("SELECT id FROM information_schema.processlist "
-                       "WHERE db = DATABASE() AND id <> CONNECTION_ID()")
+        cursor.execute(
+            "SELECT id FROM information_schema.processlist "
+            "WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+        )
         ids = [row[0] for row in cursor.fetchall()]
         for connection_id in ids:
             cursor.execute(f"KILL {int(connection_id)}")

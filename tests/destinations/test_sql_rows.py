@@ -36,8 +36,12 @@ def _fill(hint: Any) -> Any:
         return 700_000 + next(_counter)
     if dataclasses.is_dataclass(hint):
         if hint is XmlNode:  # recursive: two levels are enough
-            return XmlNode(_fill(str), {_fill(str): _fill(str)}, _fill(str),
-                           [XmlNode(_fill(str), text=_fill(str))])
+            return XmlNode(
+                _fill(str),
+                {_fill(str): _fill(str)},
+                _fill(str),
+                [XmlNode(_fill(str), text=_fill(str))],
+            )
         hints = typing.get_type_hints(hint)
         fields = [f for f in dataclasses.fields(hint) if f.compare]  # not source bytes
         return hint(**{f.name: _fill(hints[f.name]) for f in fields})
@@ -61,8 +65,14 @@ def _markers(value: Any) -> set[str]:
 
 def _stored_text(rows: Any) -> str:
     values: list[Any] = [*rows.session]
-    for table in (rows.customers, rows.representatives, rows.teams, rows.custom_attributes,
-                  rows.session_data, rows.events):
+    for table in (
+        rows.customers,
+        rows.representatives,
+        rows.teams,
+        rows.custom_attributes,
+        rows.session_data,
+        rows.events,
+    ):
         values += [value for row in table for value in row]
     for pairs in rows.event_data + rows.system_information:
         values += [value for pair in pairs for value in pair]
@@ -75,8 +85,11 @@ def test_every_string_and_number_of_a_full_session_is_stored():
     assert len(markers) > 100  # the filler reached the nested objects
     rows = session_rows(session, "site.example.com", DIALECTS["sqlite"].time_value, True)
     stored = _stored_text(rows)
-    times = {str(session.start_time), str(session.end_time),
-             *(str(event.timestamp) for event in session.events)}
+    times = {
+        str(session.start_time),
+        str(session.end_time),
+        *(str(event.timestamp) for event in session.events),
+    }
     missing = {marker for marker in markers - times if marker not in stored}
     assert not missing, f"dropped: {sorted(missing)}"
 
@@ -85,9 +98,13 @@ def test_row_shapes_match_the_tables():
     session = _fill(Session)
     rows = session_rows(session, "h", DIALECTS["postgresql"].time_value, True)
     assert len(rows.session) == len(TABLES["session"])
-    for attribute, table in (("customers", "customer"), ("representatives", "representative"),
-                             ("teams", "team"), ("custom_attributes", "custom_attribute"),
-                             ("events", "session_event")):
+    for attribute, table in (
+        ("customers", "customer"),
+        ("representatives", "representative"),
+        ("teams", "team"),
+        ("custom_attributes", "custom_attribute"),
+        ("events", "session_event"),
+    ):
         assert {len(row) + 1 for row in getattr(rows, attribute)} == {len(TABLES[table])}
     assert len(rows.event_data) == len(rows.system_information) == len(rows.events)
 
@@ -107,16 +124,22 @@ def test_ids_that_are_not_integers_keep_their_text():
 
 def test_flatten_names_follow_xpath():
     nodes = [
-        XmlNode("survey", {"gsnumber": "4"}, children=[
-            XmlNode("value", {"name": "a"}), XmlNode("value", {"name": "b"}, "text"),
-            XmlNode("comment", text="fine"),
-        ]),
+        XmlNode(
+            "survey",
+            {"gsnumber": "4"},
+            children=[
+                XmlNode("value", {"name": "a"}),
+                XmlNode("value", {"name": "b"}, "text"),
+                XmlNode("comment", text="fine"),
+            ],
+        ),
         XmlNode("empty"),
     ]
     assert list(flatten(nodes)) == [
         ("survey/@gsnumber", "4"),
         ("survey/value[1]/@name", "a"),
-        ("survey/value[2]/@name", "b"), ("survey/value[2]", "text"),
+        ("survey/value[2]/@name", "b"),
+        ("survey/value[2]", "text"),
         ("survey/comment", "fine"),
         ("empty", ""),
     ]
@@ -130,6 +153,10 @@ def test_information_is_xml_that_reads_back():
     )
     root = ElementTree.fromstring(f"<c>{information_xml(category)}</c>")
     assert [(f.get("name"), f.text) for f in root.findall("description/field")] == [
-        ("Name", "Name"), ("Publisher", 'Publisher "Inc"')]
+        ("Name", "Name"),
+        ("Publisher", 'Publisher "Inc"'),
+    ]
     assert [[(f.get("name"), f.text) for f in row] for row in root.findall("data/row")] == [
-        [("Name", "A & B <beta>"), ("Publisher", "X")], [("Name", "C")]]
+        [("Name", "A & B <beta>"), ("Publisher", "X")],
+        [("Name", "C")],
+    ]

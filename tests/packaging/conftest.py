@@ -46,8 +46,17 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> FrozenApp:
     base = tmp_path_factory.mktemp("pyinstaller")
     build = subprocess.run(
         [
-            sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-            "--distpath", str(base / "dist"), "--workpath", str(base / "work"), str(SPEC),
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(base / "dist"),
+            "--workpath",
+            str(base / "work"),
+            str(SPEC),
         ],
         cwd=ROOT,
         capture_output=True,

@@ -134,11 +134,24 @@ def test_the_build_holds_every_module_imported_by_name(frozen_app: FrozenApp) ->
     plugins = {target.partition(":")[0] for target in STANDARD_PLUGINS.values()}
     tray = {"pystray._win32"} if sys.platform == "win32" else {"pystray._xorg"}
     credentials = (
-        {"keyring.backends.Windows"} if sys.platform == "win32"
+        {"keyring.backends.Windows"}
+        if sys.platform == "win32"
         else {"keyring.backends.SecretService"}
     )
-    others = {"tkinter", "tkinter.ttk", "tktooltip", "PIL.ImageTk", "psycopg", "pymysql",
-              "pymssql", "peewee", "playhouse.migrate", "xmltodict", "trustme", "platformdirs"}
+    others = {
+        "tkinter",
+        "tkinter.ttk",
+        "tktooltip",
+        "PIL.ImageTk",
+        "psycopg",
+        "pymysql",
+        "pymssql",
+        "peewee",
+        "playhouse.migrate",
+        "xmltodict",
+        "trustme",
+        "platformdirs",
+    }
     assert (plugins | tray | credentials | others) - modules == set()
 
 
@@ -155,7 +168,8 @@ def test_the_build_carries_the_plugins_entry_points_and_the_resources(
         assert re.search(rf"^{name}\s*=\s*{re.escape(target)}$", group, re.M), entry_points
     resources = ROOT / "resources"
     shipped = {
-        path.relative_to(resources) for path in resources.rglob("*")
+        path.relative_to(resources)
+        for path in resources.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
     bundled = internal / "ictray" / "resources"

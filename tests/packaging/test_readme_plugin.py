@@ -50,8 +50,15 @@ def installed_plugin(tmp_path: Path) -> Path:
 
 def test_the_example_is_lint_clean(installed_plugin: Path) -> None:
     checked = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
-         str(installed_plugin)],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            str(installed_plugin),
+        ],
         capture_output=True,
         text=True,
     )
@@ -73,7 +80,11 @@ def test_the_example_plugin_is_found_configured_and_stores_sessions(
     def ictray(*args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "ictray", *args],
-            input=stdin, capture_output=True, text=True, timeout=120, env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
         )
         assert done.returncode == 0, f"ictray {' '.join(args)}: {done.stderr}"
         return done.stdout
@@ -84,13 +95,24 @@ def test_the_example_plugin_is_found_configured_and_stores_sessions(
     assert promised in listed.splitlines()
 
     summaries = tmp_path / "summaries"
-    ictray("dest", "add", "summaries", "--plugin", "json_summary",
-           "--option", f"directory={summaries}")
+    ictray(
+        "dest", "add", "summaries", "--plugin", "json_summary", "--option", f"directory={summaries}"
+    )
     assert f"{summaries} is writable" in ictray("dest", "test", "summaries")
 
-    ictray("site", "add", "sim", "--host", simulator.address, "--client-id", simulator.client_id,
-           "--ca-bundle", str(simulator.ca_bundle), "--client-secret-stdin",
-           stdin=simulator.client_secret + "\n")
+    ictray(
+        "site",
+        "add",
+        "sim",
+        "--host",
+        simulator.address,
+        "--client-id",
+        simulator.client_id,
+        "--ca-bundle",
+        str(simulator.ca_bundle),
+        "--client-secret-stdin",
+        stdin=simulator.client_secret + "\n",
+    )
     ictray("schedule", "add", "json", "--every", "1h", "--transfer", "sim:summaries:session_data")
     first = ictray("run-now", "--quiet")
     stored = int(re.search(r"session data: (\d+) stored", first).group(1))  # type: ignore[union-attr]
@@ -113,9 +135,22 @@ def test_the_example_passes_the_plugin_kit(installed_plugin: Path, tmp_path: Pat
     (tests / "test_ictray_json_summary.py").write_text(module, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(installed_plugin)}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
-         str(tests)],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tests,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tests),
+            str(tests),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tests,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"\d+ passed", done.stdout), done.stdout

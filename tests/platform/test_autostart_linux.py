@@ -211,7 +211,11 @@ def test_the_cli_switch_names_a_settings_file_other_than_the_default(
     entry = tmp_path / "config" / "autostart" / "ictray.desktop"
     assert f"autostart          yes\nautostart_entry    {entry}" in on.stdout
     assert split_exec(read_entry(entry)["Exec"]) == [
-        sys.executable, "-m", "ictray", "--settings", str(settings)
+        sys.executable,
+        "-m",
+        "ictray",
+        "--settings",
+        str(settings),
     ]
     off = _run_cli(
         cli_env, "--settings", str(settings), "settings", "app", "--autostart", "off", "--json"

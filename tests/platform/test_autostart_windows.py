@@ -44,9 +44,7 @@ def run_key_restored() -> Iterator[None]:
             autostart_windows._delete_value(key_path)
             continue
         value, kind = saved[key_path]
-        with winreg.CreateKeyEx(
-            winreg.HKEY_CURRENT_USER, key_path, 0, winreg.KEY_SET_VALUE
-        ) as key:
+        with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, key_path, 0, winreg.KEY_SET_VALUE) as key:
             winreg.SetValueEx(key, autostart_windows.VALUE_NAME, 0, kind, value)
 
 

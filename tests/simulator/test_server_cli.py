@@ -138,19 +138,43 @@ def test_simulate_checks_its_options(tmp_path, env):
 
 def test_simulate_serves_the_account_and_forms_asked_for(tmp_path, env):
     process = subprocess.Popen(
-        [sys.executable, "-m", "ictray", "simulate", "--port", "0", "--json", "--sessions", "40",
-         "--ca-dir", str(tmp_path / "ca"), "--account", "guide", "--no-presentation-reporting",
-         "--recording-instance-base", "1", "--show-my-screen", "flat"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "ictray",
+            "simulate",
+            "--port",
+            "0",
+            "--json",
+            "--sessions",
+            "40",
+            "--ca-dir",
+            str(tmp_path / "ca"),
+            "--account",
+            "guide",
+            "--no-presentation-reporting",
+            "--recording-instance-base",
+            "1",
+            "--show-my-screen",
+            "flat",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         settings = json.loads(process.stdout.readline())
         human = process.stdout.readline()
         assert "perm_command=deny" in human and "perm_reporting_presentation=0" in human
         assert "perm_backup=1" in human
-        client = ApplianceClient(settings["host"], settings["client_id"],
-                                 settings["client_secret"], ca_bundle=settings["ca_bundle"],
-                                 timeout=10)
+        client = ApplianceClient(
+            settings["host"],
+            settings["client_id"],
+            settings["client_secret"],
+            ca_bundle=settings["ca_bundle"],
+            timeout=10,
+        )
         with client:
             clock = client.read_clock()
             assert clock.source == "the Date header"

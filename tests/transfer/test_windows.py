@@ -80,11 +80,15 @@ def test_a_stretch_its_listing_shows_empty_is_not_asked_for(simulator, tmp_path:
     with open_settings(tmp_path / "settings.db", create=True, credential_store=None) as settings:
         sites.add_site(settings, name="sim", **simulator.site_fields())
         destinations.add_destination(
-            settings, name="db", plugin="sql",
+            settings,
+            name="db",
+            plugin="sql",
             options={"connection_string": f"sqlite:///{tmp_path / 'sessions.db'}"},
         )
         schedules.add_schedule(
-            settings, name="s", every="1h",
+            settings,
+            name="s",
+            every="1h",
             transfers=[schedules.parse_transfer("sim:db:session_data")],
         )
         prepared = prepare(settings, Transfer.get(), client_options=FAST_CLIENT)
@@ -97,11 +101,15 @@ def test_a_stretch_its_listing_shows_empty_is_not_asked_for(simulator, tmp_path:
         prepared.client.open = noted  # type: ignore[method-assign]
         with prepared.client:
             result = TransferRun(
-                prepared.job, prepared.client, prepared.destination, prepared.ledger,
+                prepared.job,
+                prepared.client,
+                prepared.destination,
+                prepared.ledger,
                 options=TransferOptions(window_target=200),
             ).run()
     counts = result.count(DataType.SESSION_DATA)
     assert result.ok and counts.stored + counts.in_progress == 1500, counts
+
     def windows(report: str) -> list[tuple[int, int]]:
         return [
             (int(a[contract.START_TIME]), int(a[contract.DURATION]))

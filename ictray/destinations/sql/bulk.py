@@ -60,14 +60,18 @@ class ValuesInserter(Inserter):
         per = self.rows_per_statement(table)
         whole = len(rows) - len(rows) % per
         if whole:
-            cursor.executemany(self.statements.insert(table, per), [
-                tuple(chain.from_iterable(rows[start:start + per]))
-                for start in range(0, whole, per)
-            ])
+            cursor.executemany(
+                self.statements.insert(table, per),
+                [
+                    tuple(chain.from_iterable(rows[start : start + per]))
+                    for start in range(0, whole, per)
+                ],
+            )
         if whole < len(rows):
             rest = rows[whole:]
-            cursor.execute(self.statements.insert(table, len(rest)),
-                           tuple(chain.from_iterable(rest)))
+            cursor.execute(
+                self.statements.insert(table, len(rest)), tuple(chain.from_iterable(rest))
+            )
 
 
 class CopyInserter(Inserter):
@@ -128,6 +132,7 @@ def _mysql_literal_row(no_backslash_escapes: bool) -> Any:
     from pymysql import converters
 
     if no_backslash_escapes:
+
         def text(value: str) -> str:
             return "'" + value.replace("'", "''") + "'"
     else:

@@ -69,8 +69,14 @@ _EXAMPLES = (
 _URL_OPTIONS = {
     MSSQL: frozenset({"instance", "login_timeout", "encryption", "trusted_connection"}),
     MYSQL: frozenset(
-        {"connect_timeout", "ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert",
-         "ssl_verify_identity"}
+        {
+            "connect_timeout",
+            "ssl_ca",
+            "ssl_cert",
+            "ssl_key",
+            "ssl_verify_cert",
+            "ssl_verify_identity",
+        }
     ),
     SQLITE: frozenset(),
 }
@@ -87,15 +93,34 @@ _ENCRYPT_KEYS = frozenset({"encrypt"})
 # Settings of .NET, OLE DB and ODBC drivers that mean nothing to ictray's driver.
 _IGNORED_KEYS = frozenset(
     {
-        "applicationname", "app", "connectionlifetime", "connectretrycount",
-        "connectretryinterval", "driver", "enlist", "loadbalancetimeout", "maxpoolsize",
-        "minpoolsize", "multipleactiveresultsets", "multisubnetfailover", "packetsize",
-        "persistsecurityinfo", "pooling", "provider", "trustservercertificate",
-        "workstationid", "wsid",
+        "applicationname",
+        "app",
+        "connectionlifetime",
+        "connectretrycount",
+        "connectretryinterval",
+        "driver",
+        "enlist",
+        "loadbalancetimeout",
+        "maxpoolsize",
+        "minpoolsize",
+        "multipleactiveresultsets",
+        "multisubnetfailover",
+        "packetsize",
+        "persistsecurityinfo",
+        "pooling",
+        "provider",
+        "trustservercertificate",
+        "workstationid",
+        "wsid",
     }
 )
 _KNOWN_KEYS = (
-    _SERVER_KEYS | _DATABASE_KEYS | _USER_KEYS | _PASSWORD_KEYS | _INTEGRATED_KEYS | _TIMEOUT_KEYS
+    _SERVER_KEYS
+    | _DATABASE_KEYS
+    | _USER_KEYS
+    | _PASSWORD_KEYS
+    | _INTEGRATED_KEYS
+    | _TIMEOUT_KEYS
     | _ENCRYPT_KEYS
 )
 _TRUE = frozenset({"true", "yes", "1", "sspi", "on"})
@@ -237,7 +262,7 @@ def _split_admin_options(text: str) -> tuple[str, dict[str, str]]:
     secret = [pair for pair in pairs if is_secret_key(pair.name)]
     if not secret:
         return text, {}
-    kept = "".join(text[pair.start:pair.end] for pair in pairs if pair not in secret)
+    kept = "".join(text[pair.start : pair.end] for pair in pairs if pair not in secret)
     return kept, {pair.name: pair.value for pair in secret}
 
 
@@ -253,7 +278,7 @@ def split_password(text: str) -> tuple[str, str | None]:
     secrets = [pair for pair in pairs if pair.key in _PASSWORD_KEYS]
     if not secrets:
         return text, None
-    kept = "".join(text[pair.start:pair.end] for pair in pairs if pair.key not in _PASSWORD_KEYS)
+    kept = "".join(text[pair.start : pair.end] for pair in pairs if pair.key not in _PASSWORD_KEYS)
     return kept, secrets[-1].value
 
 
@@ -474,7 +499,7 @@ def _admin_pairs(text: str) -> list[_Pair]:
         equals = text.find("=", position)
         semicolon = text.find(";", position)
         if equals < 0 or 0 <= semicolon < equals:
-            fragment = text[position:semicolon if semicolon >= 0 else len(text)].strip()
+            fragment = text[position : semicolon if semicolon >= 0 else len(text)].strip()
             raise ValueError(f"{fragment!r} is not a key=value pair; write {_EXAMPLES}")
         name = text[position:equals].strip()
         value, position = _admin_value(text, equals + 1, name)
@@ -494,7 +519,7 @@ def _admin_value(text: str, position: int, name: str) -> tuple[str, int]:
             if position >= len(text):
                 raise ValueError(f"the value of {name} has no closing {quote_char}")
             if text[position] == quote_char:
-                if text[position + 1:position + 2] == quote_char:
+                if text[position + 1 : position + 2] == quote_char:
                     chars.append(quote_char)
                     position += 2
                     continue

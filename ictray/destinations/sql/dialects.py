@@ -42,8 +42,7 @@ class Cursor(Protocol):
 
     def execute(self, operation: str, parameters: Sequence[Any] = ..., /) -> Any: ...
 
-    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]], /) -> Any:
-        ...
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]], /) -> Any: ...
 
     def fetchall(self) -> Sequence[Sequence[Any]]: ...
 
@@ -200,7 +199,9 @@ class SqliteDialect(Dialect):
             )
         # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE, see begin).
         connection = sqlite3.connect(
-            info.database, timeout=SQLITE_BUSY_TIMEOUT, isolation_level=None,
+            info.database,
+            timeout=SQLITE_BUSY_TIMEOUT,
+            isolation_level=None,
             check_same_thread=False,
         )
         connection.execute("PRAGMA foreign_keys = ON")
@@ -263,8 +264,12 @@ class PostgresqlDialect(Dialect):
             **info.options,
         }
         connection: Connection = psycopg.connect(
-            host=info.host, port=info.port, dbname=info.database, user=info.user,
-            password=info.password, **params,
+            host=info.host,
+            port=info.port,
+            dbname=info.database,
+            user=info.user,
+            password=info.password,
+            **params,
         )
         return connection
 
@@ -289,9 +294,13 @@ class PostgresqlDialect(Dialect):
         # limits exceeded (a row or value too large), P0001: a trigger raising an exception.
         # psycopg.DataError without a state: a NUL character, refused before it was sent.
         state = getattr(error, "sqlstate", None) or ""
-        return (super().refuses_data(error) or state[:2] in ("22", "54")
-                or (state[:2] == "23" and state != "23505") or state == "P0001"
-                or (isinstance(error, psycopg.DataError) and not state))
+        return (
+            super().refuses_data(error)
+            or state[:2] in ("22", "54")
+            or (state[:2] == "23" and state != "23505")
+            or state == "P0001"
+            or (isinstance(error, psycopg.DataError) and not state)
+        )
 
     def server_limits(self, connection: Connection) -> ServerLimits:
         return ServerLimits(value_bytes=POSTGRESQL_FIELD_BYTES)
@@ -315,8 +324,7 @@ class MysqlDialect(Dialect):
     # Rows are inserted by statements holding them as literals, sized in bytes (see bulk).
     # Strict mode: a value too long for its column fails instead of being cut silently.
     _init_command = (
-        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
-        "time_zone = '+00:00'"
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'"
     )
 
     def connect(self, info: ConnectionInfo) -> Connection:
@@ -330,10 +338,17 @@ class MysqlDialect(Dialect):
             if key in options:
                 ssl[key] = options[key].strip().lower() in ("1", "true", "yes", "on")
         connection: Connection = pymysql.connect(
-            host=info.host, port=info.port or 3306, user=info.user or "",
-            password=info.password or "", database=info.database, charset="utf8mb4",
-            autocommit=False, connect_timeout=int(options.get("connect_timeout", CONNECT_TIMEOUT)),
-            init_command=self._init_command, program_name=APPLICATION_NAME, **ssl,
+            host=info.host,
+            port=info.port or 3306,
+            user=info.user or "",
+            password=info.password or "",
+            database=info.database,
+            charset="utf8mb4",
+            autocommit=False,
+            connect_timeout=int(options.get("connect_timeout", CONNECT_TIMEOUT)),
+            init_command=self._init_command,
+            program_name=APPLICATION_NAME,
+            **ssl,
         )
         return connection
 
@@ -358,8 +373,11 @@ class MysqlDialect(Dialect):
         code = error.args[0] if error.args else None
         if isinstance(error, pymysql.IntegrityError):
             return code != 1062  # a duplicate key is another writer's doing, not the data's
-        return (super().refuses_data(error) or isinstance(error, pymysql.DataError)
-                or code in _MYSQL_DATA_ERRORS)
+        return (
+            super().refuses_data(error)
+            or isinstance(error, pymysql.DataError)
+            or code in _MYSQL_DATA_ERRORS
+        )
 
     def closes_connection(self, error: BaseException) -> bool:
         return bool(error.args) and error.args[0] == 1153  # ER_NET_PACKET_TOO_LARGE
@@ -371,8 +389,9 @@ class MysqlDialect(Dialect):
             row = cursor.fetchone()
         finally:
             cursor.close()
-        return ServerLimits(statement_bytes=int(row[0]) if row else None,
-                            statement_setting="max_allowed_packet")
+        return ServerLimits(
+            statement_bytes=int(row[0]) if row else None, statement_setting="max_allowed_packet"
+        )
 
     def lock_schema(self, cursor: Cursor) -> bool:
         super().lock_schema(cursor)
@@ -431,13 +450,17 @@ class MssqlDialect(Dialect):
         if info.instance:
             server = f"{server}\\{info.instance}"
         return {
-            "server": server, "port": str(info.port or 1433),
+            "server": server,
+            "port": str(info.port or 1433),
             "user": "" if info.integrated else info.user,
             "password": "" if info.integrated else info.password,
             "database": info.database,
             "login_timeout": int(info.options.get("login_timeout", CONNECT_TIMEOUT)),
-            "encryption": info.options.get("encryption"), "appname": APPLICATION_NAME,
-            "charset": "UTF-8", "tds_version": "7.3", "autocommit": False,
+            "encryption": info.options.get("encryption"),
+            "appname": APPLICATION_NAME,
+            "charset": "UTF-8",
+            "tds_version": "7.3",
+            "autocommit": False,
         }
 
     def driver_error(self) -> type[Exception]:

@@ -146,7 +146,7 @@ class SqlDestination(Destination):
     def join_secrets(cls, public: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
         joined = dict(public)
         parts = {
-            connstr.PASSWORD if key == CONNECTION_STRING else key[len(SECRET_OPTION):]: value
+            connstr.PASSWORD if key == CONNECTION_STRING else key[len(SECRET_OPTION) :]: value
             for key, value in secrets.items()
             if value and (key == CONNECTION_STRING or key.startswith(SECRET_OPTION))
         }
@@ -210,8 +210,12 @@ class SqlDestination(Destination):
             _close_quietly(connection)
             raise
         self._connection = connection
-        self._writer = SessionWriter(connection, dialect, self.store_system_information,
-                                     reconnect=lambda: self._reconnect(info, dialect))
+        self._writer = SessionWriter(
+            connection,
+            dialect,
+            self.store_system_information,
+            reconnect=lambda: self._reconnect(info, dialect),
+        )
         return self._writer
 
     def _reconnect(self, info: ConnectionInfo, dialect: Dialect) -> Connection:
@@ -290,7 +294,7 @@ class SqlDestination(Destination):
             held=[
                 Held(str(key), f"{where} session.id={row_id}", _unix_time(when))
                 for row_id, key, when in rows
-            ]
+            ],
         )
 
     # -- helpers ---------------------------------------------------------------------------

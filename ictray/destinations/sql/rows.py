@@ -109,9 +109,9 @@ def session_rows(
         rows.events.append(_event_row(event, time_value))
         rows.event_data.append(_event_data(event))
         rows.system_information.append(
-            [(category.name, information_xml(category))
-             for category in event.system_information]
-            if store_system_information else []
+            [(category.name, information_xml(category)) for category in event.system_information]
+            if store_system_information
+            else []
         )
     return rows
 
@@ -132,24 +132,34 @@ def _flag(value: bool) -> int:
 
 
 def _session_leftovers(session: Session) -> Iterator[Pair]:
-    for name in ("session_chat_view_url", "session_chat_download_url",
-                 "session_recording_view_url", "session_recording_download_url"):
+    for name in (
+        "session_chat_view_url",
+        "session_chat_download_url",
+        "session_recording_view_url",
+        "session_recording_download_url",
+    ):
         value = getattr(session, name)
         if value is not None:
             yield name, value
-    yield from _recordings("command_shell_recordings/command_shell_recording",
-                           session.command_shell_recordings)
-    yield from _recordings("show_my_screen_recordings/show_my_screen_recording",
-                           session.show_my_screen_recordings)
-    for name, number in (("file_move_count", session.file_move_count),
-                         ("file_delete_count", session.file_delete_count),
-                         ("primary_customer/@gsnumber", session.primary_customer_gsnumber),
-                         ("primary_rep/@gsnumber", session.primary_rep_gsnumber)):
+    yield from _recordings(
+        "command_shell_recordings/command_shell_recording", session.command_shell_recordings
+    )
+    yield from _recordings(
+        "show_my_screen_recordings/show_my_screen_recording", session.show_my_screen_recordings
+    )
+    for name, number in (
+        ("file_move_count", session.file_move_count),
+        ("file_delete_count", session.file_delete_count),
+        ("primary_customer/@gsnumber", session.primary_customer_gsnumber),
+        ("primary_rep/@gsnumber", session.primary_rep_gsnumber),
+    ):
         if number is not None:
             yield name, str(number)
-    for name, text in (("primary_customer", session.primary_customer_name),
-                       ("primary_rep", session.primary_rep_name),
-                       ("primary_rep/@id", session.primary_rep_id)):
+    for name, text in (
+        ("primary_customer", session.primary_customer_name),
+        ("primary_rep", session.primary_rep_name),
+        ("primary_rep/@id", session.primary_rep_id),
+    ):
         if text is not None:
             yield name, text
 
@@ -207,8 +217,11 @@ def _representative_row(rep: Representative, path: str, leftovers: list[Pair]) -
 
 
 def _representative_leftovers(rep: Representative, path: str) -> Iterator[Pair]:
-    if (rep.private_display_name is not None and rep.display_name is not None
-            and rep.display_name != rep.private_display_name):
+    if (
+        rep.private_display_name is not None
+        and rep.display_name is not None
+        and rep.display_name != rep.private_display_name
+    ):
         yield f"{path}/display_name", rep.display_name
     if rep.invited is not None:
         yield f"{path}/invited", str(_flag(rep.invited))
@@ -258,8 +271,9 @@ def _event_data(event: Event) -> list[Pair]:
 def information_xml(category: SystemInfoCategory) -> str:
     """The category's ``<description>`` and ``<data>`` elements, as the appliance sends them."""
     parts = ["<description>"]
-    parts += [f'<field name="{_xml(name)}">{_xml(label)}</field>'
-              for name, label in category.description]
+    parts += [
+        f'<field name="{_xml(name)}">{_xml(label)}</field>' for name, label in category.description
+    ]
     parts.append("</description><data>")
     for row in category.rows:
         parts.append("<row>")
@@ -272,8 +286,12 @@ def information_xml(category: SystemInfoCategory) -> str:
 def _xml(text: str) -> str:
     """Escape for element text and double-quoted attributes (fast path: nothing to escape)."""
     if "&" in text or "<" in text or ">" in text or '"' in text:
-        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace('"', "&quot;"))
+        return (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+        )
     return text
 
 

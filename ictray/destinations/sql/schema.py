@@ -76,8 +76,10 @@ def ensure_schema(connection: Connection, dialect: Dialect) -> list[str]:
     try:
         dialect.begin(cursor)
         if not dialect.lock_schema(cursor):
-            raise SchemaError("another program kept the tables locked for a minute; "
-                              "try again when it has finished creating them")
+            raise SchemaError(
+                "another program kept the tables locked for a minute; "
+                "try again when it has finished creating them"
+            )
         created = _create_missing(cursor, dialect, statements, ddl)
         connection.commit()
         return created

@@ -67,8 +67,10 @@ class Statements:
 
     def _values(self, columns: tuple[str, ...]) -> str:
         dialect = self.dialect
-        return ", ".join(dialect.time_placeholder if column in TIME_COLUMNS
-                         else dialect.placeholder for column in columns)
+        return ", ".join(
+            dialect.time_placeholder if column in TIME_COLUMNS else dialect.placeholder
+            for column in columns
+        )
 
     def select_session_ids(self, count: int) -> str:
         """``(id, lsid)`` of stored sessions; parameters: host name, then ``count`` lsids."""

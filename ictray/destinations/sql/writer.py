@@ -71,7 +71,10 @@ class SessionWriter:
     """Writes batches of sessions through one open connection."""
 
     def __init__(
-        self, connection: Connection, dialect: Dialect, store_system_information: bool,
+        self,
+        connection: Connection,
+        dialect: Dialect,
+        store_system_information: bool,
         reconnect: Callable[[], Connection] | None = None,
     ) -> None:
         self.connection = connection
@@ -85,7 +88,9 @@ class SessionWriter:
         # integer beyond 64 bits (the server drivers report that as a database error), and
         # UnicodeEncodeError for text that is no Unicode (a lone surrogate).
         self._refused: tuple[type[Exception], ...] = (
-            dialect.driver_error(), OverflowError, UnicodeError,
+            dialect.driver_error(),
+            OverflowError,
+            UnicodeError,
         )
 
     def write(self, site_host: str, sessions: Sequence[Session]) -> dict[str, int]:
@@ -113,12 +118,15 @@ class SessionWriter:
 
     def _rows(self, session: Session, site_host: str) -> SessionRows:
         try:
-            return session_rows(session, site_host, self.dialect.time_value,
-                                self.store_system_information)
+            return session_rows(
+                session, site_host, self.dialect.time_value, self.store_system_information
+            )
         except (OverflowError, ValueError) as error:  # a time no database can hold
             raise BatchError(
                 f"session {session.lsid} of {site_host} could not be stored: {error}; nothing "
-                "of the batch was written", session.lsid) from None
+                "of the batch was written",
+                session.lsid,
+            ) from None
 
     def _in_transaction(self, site_host: str, batch: Sequence[SessionRows]) -> dict[str, int]:
         cursor = self.connection.cursor()
@@ -153,8 +161,11 @@ class SessionWriter:
            another session of the batch went in alone; when every one fails alike (no rights,
            a table missing), the database is at fault and no session is named.
         """
-        whole = (f"the whole batch of {len(batch)} sessions was rolled back" if len(batch) > 1
-                 else "nothing of it was stored")
+        whole = (
+            f"the whole batch of {len(batch)} sessions was rolled back"
+            if len(batch) > 1
+            else "nothing of it was stored"
+        )
         lost = self._lost_connection(error)
         if lost and not self._reconnect():
             return self._lost(site_host, batch, error)
@@ -181,32 +192,43 @@ class SessionWriter:
                 culprit, culprit_error = first_failure
                 return BatchError(
                     f"session {culprit.lsid} of {site_host} could not be stored: "
-                    f"{driver_message(culprit_error)}; {whole}", culprit.lsid)
+                    f"{driver_message(culprit_error)}; {whole}",
+                    culprit.lsid,
+                )
         if first_failure is not None:
             return BatchError(
                 f"sessions {batch[0].lsid} to {batch[-1].lsid} of {site_host} could not be "
                 f"stored: {driver_message(error)}; {whole}; every session fails alone as well, "
                 "so the database is at fault, not a session: writing them again is safe once "
-                "it is fixed", None)
+                "it is fixed",
+                None,
+            )
         if len(batch) > 1:
             return BatchError(
                 f"sessions {batch[0].lsid} to {batch[-1].lsid} of {site_host} could not be "
-                f"stored together: {driver_message(error)}; {whole}", None)
+                f"stored together: {driver_message(error)}; {whole}",
+                None,
+            )
         if not self._blames(error):
             return BatchError(
                 f"session {batch[0].lsid} of {site_host} could not be stored: "
                 f"{driver_message(error)}; {whole}; the database failed, not the session's data: "
-                "writing it again is safe once the database is fixed", None)
+                "writing it again is safe once the database is fixed",
+                None,
+            )
         return BatchError(
             f"session {batch[0].lsid} of {site_host} could not be stored: "
-            f"{driver_message(error)}; {whole}", batch[0].lsid)
+            f"{driver_message(error)}; {whole}",
+            batch[0].lsid,
+        )
 
     def _blames(self, error: BaseException) -> bool:
         return isinstance(error, BatchError) or self.dialect.refuses_data(error)
 
     def _lost_connection(self, error: BaseException) -> bool:
-        return (self.dialect.connection_lost(self.connection)
-                or self.dialect.closes_connection(error))
+        return self.dialect.connection_lost(self.connection) or self.dialect.closes_connection(
+            error
+        )
 
     def _reconnect(self) -> bool:
         """Replace a lost connection with a new one; False when the database cannot be reached."""
@@ -233,7 +255,9 @@ class SessionWriter:
             if reason is not None:
                 return BatchError(
                     f"session {rows.lsid} of {site_host} cannot be stored in this database: "
-                    f"{reason}; {whole}", rows.lsid)
+                    f"{reason}; {whole}",
+                    rows.lsid,
+                )
         return None
 
     @staticmethod
@@ -242,7 +266,9 @@ class SessionWriter:
             f"the connection to the database was lost while storing sessions "
             f"{batch[0].lsid} to {batch[-1].lsid} of {site_host}: "
             f"{driver_message(error)}; writing them again is safe (a stored session is "
-            "replaced, never duplicated)", None)
+            "replaced, never duplicated)",
+            None,
+        )
 
     def _in_transaction_rolled_back(self, site_host: str, rows: SessionRows) -> None:
         cursor = self.connection.cursor()
@@ -264,22 +290,35 @@ class SessionWriter:
             missing = sorted(set(lsids) - set(ids))
             raise BatchError(
                 f"session {missing[0]} of {site_host} was not found after it was inserted; "
-                "nothing of the batch was stored", missing[0])
+                "nothing of the batch was stored",
+                missing[0],
+            )
         keyed = [(ids[rows.lsid], rows) for rows in batch]
-        for table, attribute in (("customer", "customers"),
-                                 ("representative", "representatives"),
-                                 ("team", "teams"),
-                                 ("custom_attribute", "custom_attributes"),
-                                 ("session_data", "session_data"),
-                                 ("session_event", "events")):
-            self._insert(cursor, table, [(session_id, *row) for session_id, rows in keyed
-                                         for row in getattr(rows, attribute)])
+        for table, attribute in (
+            ("customer", "customers"),
+            ("representative", "representatives"),
+            ("team", "teams"),
+            ("custom_attribute", "custom_attributes"),
+            ("session_data", "session_data"),
+            ("session_event", "events"),
+        ):
+            self._insert(
+                cursor,
+                table,
+                [
+                    (session_id, *row)
+                    for session_id, rows in keyed
+                    for row in getattr(rows, attribute)
+                ],
+            )
         event_ids = self._event_ids(cursor, keyed)
         data: list[Row] = []
         information: list[Row] = []
         for session_id, rows in keyed:
             for event_id, pairs, categories in zip(
-                event_ids.get(session_id, []), rows.event_data, rows.system_information,
+                event_ids.get(session_id, []),
+                rows.event_data,
+                rows.system_information,
                 strict=True,
             ):
                 data += [(event_id, name, value) for name, value in pairs]
@@ -329,7 +368,8 @@ class SessionWriter:
                 raise BatchError(
                     f"session {rows.lsid}: {len(rows.events)} events were written but "
                     f"{len(found.get(session_id, []))} read back; nothing of the batch was stored",
-                    rows.lsid)
+                    rows.lsid,
+                )
         return found
 
     def _delete_stored(self, cursor: Cursor, session_ids: Sequence[int]) -> None:
