@@ -127,3 +127,29 @@ def cli_process(cli_env: dict[str, str]) -> CLI:
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture
+def add_simulator_site(cli: CLI, simulator) -> Callable[..., None]:
+    """``add_simulator_site()`` runs ``ictray site add sim`` for the test's simulator, its
+    client secret (``secret``: another one) passed in an environment variable, as a script
+    would."""
+
+    def add(secret: str | None = None) -> None:
+        added = cli(
+            "site",
+            "add",
+            "sim",
+            "--host",
+            simulator.address,
+            "--client-id",
+            simulator.client_id,
+            "--client-secret-env",
+            "SIM_SECRET",
+            "--ca-bundle",
+            str(simulator.ca_bundle),
+            env={"SIM_SECRET": simulator.client_secret if secret is None else secret},
+        )
+        assert added.code == 0, added.err
+
+    return add

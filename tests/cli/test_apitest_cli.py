@@ -17,23 +17,8 @@ CLI = Callable[..., Any]
 
 
 @pytest.fixture
-def configured(cli: CLI, simulator, tmp_path: Path) -> dict[str, Path]:
-    secret = {"SIM_SECRET": simulator.client_secret}
-    added = cli(
-        "site",
-        "add",
-        "sim",
-        "--host",
-        simulator.address,
-        "--client-id",
-        simulator.client_id,
-        "--client-secret-env",
-        "SIM_SECRET",
-        "--ca-bundle",
-        str(simulator.ca_bundle),
-        env=secret,
-    )
-    assert added.code == 0, added.err
+def configured(cli: CLI, add_simulator_site, tmp_path: Path) -> dict[str, Path]:
+    add_simulator_site()
     tested = cli("site", "test", "sim")
     assert tested.code == 0, tested.err
     assert "API version" in tested.out and "clock skew" in tested.out

@@ -19,23 +19,9 @@ TYPES = (
 )
 
 
-def _configure(cli: CLI, simulator, folder: Path) -> None:
+def _configure(cli: CLI, add_simulator_site: Callable[[], None], folder: Path) -> None:
     assert cli("init").code == 0
-    added = cli(
-        "site",
-        "add",
-        "sim",
-        "--host",
-        simulator.address,
-        "--client-id",
-        simulator.client_id,
-        "--client-secret-env",
-        "S",
-        "--ca-bundle",
-        str(simulator.ca_bundle),
-        env={"S": simulator.client_secret},
-    )
-    assert added.code == 0, added.err
+    add_simulator_site()
     assert (
         cli(
             "dest", "add", "files", "--plugin", "filesystem", "--option", f"directory={folder}"
@@ -53,9 +39,11 @@ def _closed(simulator) -> list:
 
 
 @pytest.mark.simulator(sessions=30, days=2, seed=3, recording_size=4096, account="guide")
-def test_a_guide_account_from_site_test_to_run_now(cli: CLI, simulator, tmp_path: Path) -> None:
+def test_a_guide_account_from_site_test_to_run_now(
+    cli: CLI, simulator, add_simulator_site, tmp_path: Path
+) -> None:
     folder = tmp_path / "archive"
-    _configure(cli, simulator, folder)
+    _configure(cli, add_simulator_site, folder)
     tested = cli("site", "test", "sim")
     assert tested.code == 0, tested.out + tested.err
     assert "support session reports and recordings: yes" in tested.out
@@ -74,10 +62,10 @@ def test_a_guide_account_from_site_test_to_run_now(cli: CLI, simulator, tmp_path
 
 @pytest.mark.simulator(sessions=30, days=2, seed=3, recording_size=4096, account="no-backup")
 def test_without_the_backup_permission_run_now_names_it(
-    cli: CLI, simulator, tmp_path: Path
+    cli: CLI, simulator, add_simulator_site, tmp_path: Path
 ) -> None:
     folder = tmp_path / "archive"
-    _configure(cli, simulator, folder)
+    _configure(cli, add_simulator_site, folder)
     assert cli("site", "test", "sim").code == 0
     result = cli("run-now")
     assert result.code == 1

@@ -17,25 +17,8 @@ CLI = Callable[..., Any]
 
 
 @pytest.fixture
-def scheduled(cli: CLI, simulator, tmp_path: Path) -> Path:
-    env = {"SIM_SECRET": simulator.client_secret}
-    assert (
-        cli(
-            "site",
-            "add",
-            "sim",
-            "--host",
-            simulator.address,
-            "--client-id",
-            simulator.client_id,
-            "--client-secret-env",
-            "SIM_SECRET",
-            "--ca-bundle",
-            str(simulator.ca_bundle),
-            env=env,
-        ).code
-        == 0
-    )
+def scheduled(cli: CLI, add_simulator_site, tmp_path: Path) -> Path:
+    add_simulator_site()
     folder = tmp_path / "archive"
     assert (
         cli(

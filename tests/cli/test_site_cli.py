@@ -241,21 +241,10 @@ def test_a_credential_store_keeps_the_secret_out_of_the_file(cli: CLI, tmp_path:
     assert backend.get_password(f"ictray:{settings_id}", "site/1/client_secret") == SECRET
 
 
-def test_site_test_shows_the_api_version_and_clock_skew(cli: CLI, simulator) -> None:
-    cli(
-        "site",
-        "add",
-        "sim",
-        "--host",
-        simulator.address,
-        "--client-id",
-        simulator.client_id,
-        "--client-secret-env",
-        "S",
-        "--ca-bundle",
-        str(simulator.ca_bundle),
-        env={"S": simulator.client_secret},
-    )
+def test_site_test_shows_the_api_version_and_clock_skew(
+    cli: CLI, simulator, add_simulator_site
+) -> None:
+    add_simulator_site()
     simulator.faults.clock_offset = -120  # the appliance is two minutes behind this computer
     result = cli("site", "test", "sim")
     assert result.code == 0, result.err
@@ -264,21 +253,10 @@ def test_site_test_shows_the_api_version_and_clock_skew(cli: CLI, simulator) -> 
     assert "ahead of the appliance's" in result.out and "NTP" in result.out
 
 
-def test_site_test_with_a_rejected_secret_exits_1_without_retrying(cli: CLI, simulator) -> None:
-    cli(
-        "site",
-        "add",
-        "sim",
-        "--host",
-        simulator.address,
-        "--client-id",
-        simulator.client_id,
-        "--client-secret-env",
-        "S",
-        "--ca-bundle",
-        str(simulator.ca_bundle),
-        env={"S": "an-old-secret-value"},
-    )
+def test_site_test_with_a_rejected_secret_exits_1_without_retrying(
+    cli: CLI, simulator, add_simulator_site
+) -> None:
+    add_simulator_site(secret="an-old-secret-value")
     before = simulator.server.count(path="/oauth2/token")
     result = cli("site", "test", "sim")
     assert result.code == 1

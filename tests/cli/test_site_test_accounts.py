@@ -14,31 +14,17 @@ from ictray.simulator.accounts import ApiAccount
 CLI = Callable[..., Any]
 
 
-def _add_and_test(cli: CLI, simulator) -> Any:
-    added = cli(
-        "site",
-        "add",
-        "sim",
-        "--host",
-        simulator.address,
-        "--client-id",
-        simulator.client_id,
-        "--client-secret-env",
-        "S",
-        "--ca-bundle",
-        str(simulator.ca_bundle),
-        env={"S": simulator.client_secret},
-    )
-    assert added.code == 0, added.err
+def _add_and_test(cli: CLI, add_simulator_site: Callable[[], None]) -> Any:
+    add_simulator_site()
     return cli("site", "test", "sim")
 
 
 @pytest.mark.simulator(account="guide")
 def test_an_account_set_up_as_the_guide_says_passes_without_the_command_api(
-    cli: CLI, simulator
+    cli: CLI, simulator, add_simulator_site
 ) -> None:
     simulator.faults.clock_offset = -120
-    result = _add_and_test(cli, simulator)
+    result = _add_and_test(cli, add_simulator_site)
     assert result.code == 0, result.err
     out = result.out
     assert f"site 'sim' ({simulator.address}): credentials accepted" in out
@@ -59,9 +45,9 @@ def test_an_account_set_up_as_the_guide_says_passes_without_the_command_api(
 
 @pytest.mark.simulator(account=ApiAccount(command=contract.COMMAND_READ_ONLY, backup=False))
 def test_permissions_come_from_get_api_info_when_the_command_api_answers(
-    cli: CLI, simulator
+    cli: CLI, simulator, add_simulator_site
 ) -> None:
-    result = _add_and_test(cli, simulator)
+    result = _add_and_test(cli, add_simulator_site)
     assert result.code == 0, result.err
     out = result.out
     assert f"API version: {simulator.site.api_info().api_version}" in out
@@ -78,8 +64,10 @@ def test_permissions_come_from_get_api_info_when_the_command_api_answers(
         command=contract.COMMAND_DENY, support_reporting=False, presentation_reporting=False
     )
 )
-def test_an_account_that_may_read_nothing_fails_the_test(cli: CLI, simulator) -> None:
-    result = _add_and_test(cli, simulator)
+def test_an_account_that_may_read_nothing_fails_the_test(
+    cli: CLI, simulator, add_simulator_site
+) -> None:
+    result = _add_and_test(cli, add_simulator_site)
     assert result.code == 1
     assert (
         "support session reports and recordings: no (asked for a listing of one second; "
