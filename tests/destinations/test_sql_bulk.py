@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from itertools import chain
 from typing import Any
 
@@ -124,6 +125,50 @@ def test_mysql_statements_split_at_their_size_keep_the_order(
     assert all(len(sql) <= 3000 for sql in executed if b"x" * 5000 not in sql)
     (alone,) = [sql for sql in executed if b"x" * 5000 in sql]
     assert alone.startswith(b"INSERT INTO `custom_attribute`") and b"),(" not in alone
+
+
+#: values of every kind a row holds, and text with whatever a literal may have to escape
+LITERAL_VALUES: list[object] = [
+    None,
+    0,
+    -7,
+    2**40,
+    "",
+    "plain",
+    AWKWARD,
+    AWKWARD + "\\",
+    "nul\x00inside",
+    *AWKWARD.split(" "),  # each character to escape alone in its text
+    "ünïcødé ☃ 日本",
+    "no-break\u00a0space",
+    "line\u2028separator",
+    "lone surrogate \udcff",
+    datetime(2026, 1, 2, 3, 4, 5),
+    datetime(2026, 1, 2, 3, 4, 5, 600),
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+    True,
+    1.5,
+]
+
+
+@pytest.mark.parametrize("no_backslash_escapes", [False, True], ids=["backslash", "quotes"])
+def test_mysql_literals_are_written_as_pymysql_escapes_each_value(no_backslash_escapes):
+    """The row writer's inline cases give what PyMySQL gives value by value: its escape
+    table (or doubled quotes when the server takes no backslash escapes), NULL, integers
+    and times as it writes them."""
+    from pymysql import converters
+
+    def reference(value: object) -> str:
+        if isinstance(value, str) and no_backslash_escapes:
+            return "'" + value.replace("'", "''") + "'"
+        return str(converters.escape_item(value, "utf8mb4"))
+
+    literal_row = bulk._mysql_literal_row(no_backslash_escapes)
+    rows = [(value,) for value in LITERAL_VALUES]
+    rows.append(tuple(LITERAL_VALUES))
+    rows.append(tuple(reversed(LITERAL_VALUES)))
+    for row in rows:
+        assert literal_row(row) == "(" + ",".join(reference(value) for value in row) + ")"
 
 
 # -- SQL Server: statement-level checks ---------------------------------------------------------
